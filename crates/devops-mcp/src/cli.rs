@@ -1,0 +1,134 @@
+//! Command-line interface. Every flag can also be set through the
+//! `DEVOPS_MCP_*` variable named in its help; flags win over variables, which
+//! win over `devops-mcp.toml`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Overrides;
+use crate::logging::LogFormat;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "devops-mcp",
+    version,
+    about = "MCP server that gives AI agents a DevOps team's hands: Bicep, GitHub Actions, secrets, KQL and security scanning.",
+    long_about = None,
+    after_help = "Start with `devops-mcp serve` (stdio, for IDEs) or `devops-mcp serve --http 127.0.0.1:8765`.\nConfiguration precedence: flags > DEVOPS_MCP_* variables > devops-mcp.toml > defaults."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file (default: devops-mcp.toml in the workspace, when present).
+    #[arg(long, global = true, env = "DEVOPS_MCP_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Project root; tools read and write only inside it (default: current directory).
+    #[arg(long, global = true, env = "DEVOPS_MCP_WORKSPACE", value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Hide every tool that changes anything.
+    #[arg(long, global = true, env = "DEVOPS_MCP_READ_ONLY")]
+    pub read_only: bool,
+    /// Only serve tools of these toolsets (server, azure, github, secrets, observability, security).
+    #[arg(long, global = true, env = "DEVOPS_MCP_TOOLSETS", value_delimiter = ',', value_name = "SET,...")]
+    pub toolsets: Option<Vec<String>>,
+    /// Only serve these tools.
+    #[arg(long, global = true, env = "DEVOPS_MCP_ENABLED_TOOLS", value_delimiter = ',', value_name = "TOOL,...")]
+    pub tools: Option<Vec<String>>,
+    /// Never serve these tools.
+    #[arg(long, global = true, env = "DEVOPS_MCP_EXCLUDE_TOOLS", value_delimiter = ',', value_name = "TOOL,...")]
+    pub exclude_tools: Option<Vec<String>>,
+    /// Extra skill folder (repeatable); its skills override embedded ones of the same name and are reloaded on change.
+    #[arg(long = "skills-dir", global = true, env = "DEVOPS_MCP_SKILLS_DIR", value_delimiter = ':', value_name = "DIR")]
+    pub skills_dirs: Vec<PathBuf>,
+    /// Folder whose bin/ holds external checkers (semgrep, zizmor, actionlint, checkov); searched before PATH.
+    #[arg(long, global = true, env = "DEVOPS_MCP_TOOLS", value_name = "DIR")]
+    pub tools_dir: Option<PathBuf>,
+    /// Log line format on stderr.
+    #[arg(long, global = true, env = "DEVOPS_MCP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Default log filter when RUST_LOG is unset.
+    #[arg(long, global = true, env = "DEVOPS_MCP_LOG_LEVEL", default_value = "info", value_name = "LEVEL")]
+    pub log_level: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve MCP over stdio (default) or HTTP.
+    Serve(ServeArgs),
+    /// List the tools (a table, or with --json exactly what tools/list returns).
+    Tools {
+        /// Print the tools/list result as JSON (the source of tools.json).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Call one tool without an agent and print its structured result.
+    Call {
+        /// Tool name, as in `devops-mcp tools`.
+        tool: String,
+        /// Arguments as JSON, or @FILE to read them from a file.
+        #[arg(long, default_value = "{}", value_name = "JSON|@FILE")]
+        args: String,
+    },
+    /// List the skills the server serves.
+    Skills,
+    /// Check each backend and say how to fix what is missing.
+    Doctor {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Serve Streamable HTTP at /mcp (and legacy SSE at /sse) on this address instead of stdio.
+    #[arg(long, env = "DEVOPS_MCP_HTTP", value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8765")]
+    pub http: Option<SocketAddr>,
+    /// Streamable HTTP without sessions.
+    #[arg(long, env = "DEVOPS_MCP_STATELESS")]
+    pub stateless: bool,
+    /// Accept this Host header too (repeatable), for a server behind a proxy.
+    #[arg(long = "allowed-host", value_name = "HOST")]
+    pub allowed_hosts: Vec<String>,
+    /// Accept requests from this browser origin too (repeatable), e.g. https://app.example.com:443.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+    /// File holding the bearer token clients must send (required to bind a non-loopback address).
+    #[arg(long, env = "DEVOPS_MCP_AUTH_TOKEN_FILE", value_name = "FILE")]
+    pub auth_token_file: Option<PathBuf>,
+}
+
+impl Cli {
+    /// The configuration overrides these arguments carry.
+    pub fn overrides(&self) -> Overrides {
+        let serve = match &self.command {
+            Some(Command::Serve(serve)) => Some(serve),
+            _ => None,
+        };
+        Overrides {
+            config_file: self.global.config.clone(),
+            workspace: self.global.workspace.clone(),
+            read_only: self.global.read_only,
+            toolsets: self.global.toolsets.clone(),
+            tools: self.global.tools.clone(),
+            exclude_tools: self.global.exclude_tools.clone(),
+            skills_dirs: self.global.skills_dirs.clone(),
+            tools_dir: self.global.tools_dir.clone(),
+            http_bind: serve.and_then(|s| s.http),
+            stateless: serve.is_some_and(|s| s.stateless),
+            allowed_hosts: serve.map(|s| s.allowed_hosts.clone()).unwrap_or_default(),
+            allowed_origins: serve.map(|s| s.allowed_origins.clone()).unwrap_or_default(),
+            // Read here, not through clap, so the token never shows in --help output.
+            auth_token: std::env::var("DEVOPS_MCP_AUTH_TOKEN").ok(),
+            auth_token_file: serve.and_then(|s| s.auth_token_file.clone()),
+        }
+    }
+}

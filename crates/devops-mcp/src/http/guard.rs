@@ -1,0 +1,217 @@
+//! Request guards shared by every route: per-client rate limit, request
+//! timeout, and (for the legacy SSE routes, which rmcp does not cover)
+//! Host/Origin checks against DNS rebinding.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::HttpState;
+
+/// Clients remembered by the rate limiter before the idle ones are dropped.
+const MAX_TRACKED_CLIENTS: usize = 10_000;
+
+/// A token bucket per client address.
+#[derive(Debug)]
+pub(crate) struct RateLimiter {
+    per_minute: u32,
+    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+impl RateLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            per_minute,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Take one token for `client`; `Err(wait)` when it has none left.
+    fn check(&self, client: IpAddr) -> Result<(), Duration> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let capacity = f64::from(self.per_minute);
+        let per_second = capacity / 60.0;
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() >= MAX_TRACKED_CLIENTS {
+            buckets.retain(|_, bucket| now.duration_since(bucket.updated) < Duration::from_secs(60));
+        }
+        let bucket = buckets.entry(client).or_insert(Bucket {
+            tokens: capacity,
+            updated: now,
+        });
+        let elapsed = now.duration_since(bucket.updated).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * per_second).min(capacity);
+        bucket.updated = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / per_second))
+        }
+    }
+}
+
+pub(super) async fn rate_limit(
+    State(state): State<Arc<HttpState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |ConnectInfo(addr)| addr.ip());
+    match state.limiter.check(client) {
+        Ok(()) => next.run(request).await,
+        Err(wait) => {
+            let mut response = (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate limit exceeded; retry after the number of seconds in Retry-After",
+            )
+                .into_response();
+            let seconds = wait.as_secs().max(1).to_string();
+            if let Ok(value) = HeaderValue::from_str(&seconds) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+    }
+}
+
+/// Bound the time to the response head. Streams (SSE bodies) are not cut:
+/// a long tool call answers through its stream, which is not timed here.
+pub(super) async fn timeout(
+    State(state): State<Arc<HttpState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let limit = Duration::from_secs(state.config.request_timeout_secs.max(1));
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => (
+            StatusCode::GATEWAY_TIMEOUT,
+            "the request took longer than the server's request timeout",
+        )
+            .into_response(),
+    }
+}
+
+/// Which `Host` and `Origin` values the legacy routes accept.
+#[derive(Debug)]
+pub(crate) struct HostPolicy {
+    hosts: Vec<String>,
+    origins: Vec<String>,
+}
+
+impl HostPolicy {
+    pub fn new(hosts: Vec<String>, origins: Vec<String>) -> Self {
+        Self { hosts, origins }
+    }
+
+    fn host_allowed(&self, host: &str) -> bool {
+        let bare = strip_port(host);
+        self.hosts
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(host) || allowed.eq_ignore_ascii_case(bare))
+    }
+
+    fn origin_allowed(&self, origin: &str) -> bool {
+        self.origins.iter().any(|allowed| {
+            match allowed.strip_suffix(":*") {
+                Some(prefix) => {
+                    origin.eq_ignore_ascii_case(prefix)
+                        || origin
+                            .get(..prefix.len() + 1)
+                            .is_some_and(|head| head.eq_ignore_ascii_case(&format!("{prefix}:")))
+                }
+                None => allowed.eq_ignore_ascii_case(origin),
+            }
+        })
+    }
+}
+
+fn strip_port(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    }
+}
+
+pub(super) async fn check_host_and_origin(
+    State(policy): State<Arc<HostPolicy>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if !policy.host_allowed(host) {
+        return (
+            StatusCode::FORBIDDEN,
+            "Host header not allowed (DNS-rebinding protection); add it to http.allowed_hosts",
+        )
+            .into_response();
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let allowed = origin
+            .to_str()
+            .is_ok_and(|origin| policy.origin_allowed(origin));
+        if !allowed && request.method() != Method::OPTIONS {
+            return (
+                StatusCode::FORBIDDEN,
+                "Origin not allowed; add it to http.allowed_origins",
+            )
+                .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_refuses_after_capacity() {
+        let limiter = RateLimiter::new(2);
+        let client = IpAddr::from([10, 0, 0, 1]);
+        assert!(limiter.check(client).is_ok());
+        assert!(limiter.check(client).is_ok());
+        assert!(limiter.check(client).is_err());
+        assert!(limiter.check(IpAddr::from([10, 0, 0, 2])).is_ok());
+    }
+
+    #[test]
+    fn host_policy_matches_ports_and_wildcards() {
+        let policy = HostPolicy::new(
+            vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            vec!["http://localhost:*".into()],
+        );
+        assert!(policy.host_allowed("localhost:8765"));
+        assert!(policy.host_allowed("[::1]:8765"));
+        assert!(!policy.host_allowed("evil.example:8765"));
+        assert!(policy.origin_allowed("http://localhost:6274"));
+        assert!(policy.origin_allowed("http://localhost"));
+        assert!(!policy.origin_allowed("http://localhost.evil.example"));
+        assert!(!policy.origin_allowed("https://evil.example"));
+    }
+}

@@ -1,0 +1,222 @@
+//! The `devops-mcp` binary: parse the command line and run one command.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use devops_mcp::cli::{Cli, Command, ServeArgs};
+use devops_mcp::client::LocalClient;
+use devops_mcp::config::Config;
+use devops_mcp::{DevopsServer, doctor, logging};
+use rmcp::ServiceExt;
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+/// How often skill folders given with --skills-dir are checked for changes.
+const SKILLS_POLL: Duration = Duration::from_secs(1);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(cli.global.log_format, &cli.global.log_level);
+    // A current-thread runtime starts faster and is plenty for stdio; HTTP
+    // serving uses every core.
+    let serving_http = matches!(&cli.command, Some(Command::Serve(args)) if args.http.is_some());
+    let runtime = if serving_http {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    };
+    let result = match runtime {
+        Ok(runtime) => runtime.block_on(run(cli)),
+        Err(error) => Err(error.into()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::load(cli.overrides())?;
+    let server = DevopsServer::new(config)?;
+    match cli.command {
+        None => serve(server, ServeArgs::default()).await,
+        Some(Command::Serve(args)) => serve(server, args).await,
+        Some(Command::Tools { json }) => tools(server, json).await,
+        Some(Command::Call { tool, args }) => call(server, &tool, &args).await,
+        Some(Command::Skills) => {
+            skills(&server);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Doctor { json }) => doctor(&server, json).await,
+    }
+}
+
+async fn serve(server: DevopsServer, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let shutdown = CancellationToken::new();
+    tokio::spawn(wait_for_signal(shutdown.clone()));
+    if server.skills().has_dirs() {
+        let watcher = server.clone();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SKILLS_POLL);
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = tick.tick() => {
+                        let server = watcher.clone();
+                        // Reading the folders is blocking I/O.
+                        let _ = tokio::task::spawn_blocking(move || {
+                            tokio::runtime::Handle::current().block_on(server.reload_skills())
+                        })
+                        .await;
+                    }
+                }
+            }
+        });
+    }
+    if args.http.is_some() {
+        let http = server.config().http.clone();
+        devops_mcp::http::serve(server, http, shutdown, |addr| {
+            tracing::info!("listening on http://{addr}/mcp (Streamable HTTP) and http://{addr}/sse (legacy SSE)");
+        })
+        .await?;
+    } else {
+        tracing::info!(workspace = %server.config().workspace.display(), "serving MCP on stdio");
+        let running = server
+            .serve_with_ct(rmcp::transport::stdio(), shutdown.clone())
+            .await
+            .context("MCP initialization over stdio")?;
+        let _ = running.waiting().await;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn wait_for_signal(shutdown: CancellationToken) {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutdown signal received");
+    shutdown.cancel();
+}
+
+#[allow(clippy::print_stdout)]
+async fn tools(server: DevopsServer, as_json: bool) -> anyhow::Result<ExitCode> {
+    let mut client = LocalClient::connect(server).await?;
+    let result = client.request("tools/list", json!({})).await?;
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let empty = Vec::new();
+    let tools = result
+        .get("tools")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
+    println!("{:<20} {:<10} DESCRIPTION", "TOOL", "ACCESS");
+    for tool in tools {
+        let name = tool.get("name").and_then(Value::as_str).unwrap_or("?");
+        let read_only = tool
+            .pointer("/annotations/readOnlyHint")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let description = tool
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .split(". ")
+            .next()
+            .unwrap_or("");
+        let access = if read_only { "read" } else { "write" };
+        println!("{name:<20} {access:<10} {description}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[allow(clippy::print_stdout)]
+async fn call(server: DevopsServer, tool: &str, args: &str) -> anyhow::Result<ExitCode> {
+    let text = match args.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the arguments file {path}"))?,
+        None => args.to_owned(),
+    };
+    let arguments: Value = serde_json::from_str(&text)
+        .context("--args must be a JSON object, e.g. --args '{\"name\":\"value\"}'")?;
+    let mut client = LocalClient::connect(server).await?;
+    let result = client
+        .request(
+            "tools/call",
+            json!({ "name": tool, "arguments": arguments }),
+        )
+        .await?;
+    let is_error = result
+        .get("isError")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let shown = match result.get("structuredContent") {
+        Some(structured) if !is_error => structured.clone(),
+        _ => result.clone(),
+    };
+    println!("{}", serde_json::to_string_pretty(&shown)?);
+    Ok(if is_error {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[allow(clippy::print_stdout)]
+fn skills(server: &DevopsServer) {
+    println!("{:<28} {:<10} DESCRIPTION", "SKILL", "SOURCE");
+    for (skill, origin) in server.skills().list() {
+        let source = match origin {
+            devops_mcp::skills::Origin::Embedded => "embedded".to_owned(),
+            devops_mcp::skills::Origin::Dir(path) => path.display().to_string(),
+        };
+        let description: String = skill.frontmatter.description.chars().take(80).collect();
+        println!("{:<28} {:<10} {}", skill.name(), source, description);
+    }
+}
+
+#[allow(clippy::print_stdout)]
+async fn doctor(server: &DevopsServer, as_json: bool) -> anyhow::Result<ExitCode> {
+    let report = doctor::run(server.config()).await;
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for check in &report.checks {
+            let mark = match check.status {
+                doctor::Status::Ok => "ok     ",
+                doctor::Status::Missing => "MISSING",
+            };
+            println!("{mark} {:<18} {}", check.name, check.detail);
+            if let Some(fix) = &check.fix {
+                println!("        fix: {fix}");
+            }
+        }
+        println!(
+            "\n{} of {} checks need attention; tools whose backend is missing say so when called.",
+            report.missing,
+            report.checks.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

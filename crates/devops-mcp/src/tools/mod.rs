@@ -1,0 +1,92 @@
+//! The tool registry: one module per tool, registered by one line in
+//! [`register!`]. A module's name is its tool's name, which a test checks.
+//!
+//! Each module defines its parameter and output types (their doc comments are
+//! the JSON schema the agent reads), its `TOOLSET`, and a `router()` built by
+//! rmcp's `#[tool_router]` with the tool's annotations.
+
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::{ContentBlock, IntoContents};
+
+use crate::server::DevopsServer;
+
+/// Groups of tools that can be switched on together with `--toolsets`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Toolset {
+    /// The server itself: health checks.
+    Server,
+    /// Azure infrastructure (Bicep).
+    Azure,
+    /// GitHub Actions workflows.
+    Github,
+    /// Secret stores.
+    Secrets,
+    /// Logs and telemetry (KQL).
+    Observability,
+    /// Security scanning.
+    Security,
+}
+
+impl Toolset {
+    pub const ALL: &[Toolset] = &[
+        Toolset::Server,
+        Toolset::Azure,
+        Toolset::Github,
+        Toolset::Secrets,
+        Toolset::Observability,
+        Toolset::Security,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Toolset::Server => "server",
+            Toolset::Azure => "azure",
+            Toolset::Github => "github",
+            Toolset::Secrets => "secrets",
+            Toolset::Observability => "observability",
+            Toolset::Security => "security",
+        }
+    }
+}
+
+/// One registered tool.
+pub struct ToolEntry {
+    pub name: &'static str,
+    pub toolset: Toolset,
+    pub router: fn() -> ToolRouter<DevopsServer>,
+}
+
+macro_rules! register {
+    ($($module:ident),* $(,)?) => {
+        $(pub mod $module;)*
+        /// Every tool the server has, in registration order.
+        pub const ALL: &[ToolEntry] = &[
+            $(ToolEntry { name: stringify!($module), toolset: $module::TOOLSET, router: $module::router },)*
+        ];
+    };
+}
+
+register![doctor];
+
+/// A failure the agent can act on, returned as a tool error result
+/// (`isError: true`) rather than a protocol error, so the model reads it.
+#[derive(Debug, Clone)]
+pub struct ToolError(pub String);
+
+impl ToolError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl<E: std::error::Error> From<E> for ToolError {
+    fn from(error: E) -> Self {
+        Self(crate::redact::redact(&error.to_string()).into_owned())
+    }
+}
+
+impl IntoContents for ToolError {
+    fn into_contents(self) -> Vec<ContentBlock> {
+        vec![ContentBlock::text(self.0)]
+    }
+}
