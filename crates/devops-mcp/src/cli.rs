@@ -37,16 +37,40 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "DEVOPS_MCP_READ_ONLY")]
     pub read_only: bool,
     /// Only serve tools of these toolsets (server, azure, github, secrets, observability, security).
-    #[arg(long, global = true, env = "DEVOPS_MCP_TOOLSETS", value_delimiter = ',', value_name = "SET,...")]
+    #[arg(
+        long,
+        global = true,
+        env = "DEVOPS_MCP_TOOLSETS",
+        value_delimiter = ',',
+        value_name = "SET,..."
+    )]
     pub toolsets: Option<Vec<String>>,
     /// Only serve these tools.
-    #[arg(long, global = true, env = "DEVOPS_MCP_ENABLED_TOOLS", value_delimiter = ',', value_name = "TOOL,...")]
+    #[arg(
+        long,
+        global = true,
+        env = "DEVOPS_MCP_ENABLED_TOOLS",
+        value_delimiter = ',',
+        value_name = "TOOL,..."
+    )]
     pub tools: Option<Vec<String>>,
     /// Never serve these tools.
-    #[arg(long, global = true, env = "DEVOPS_MCP_EXCLUDE_TOOLS", value_delimiter = ',', value_name = "TOOL,...")]
+    #[arg(
+        long,
+        global = true,
+        env = "DEVOPS_MCP_EXCLUDE_TOOLS",
+        value_delimiter = ',',
+        value_name = "TOOL,..."
+    )]
     pub exclude_tools: Option<Vec<String>>,
     /// Extra skill folder (repeatable); its skills override embedded ones of the same name and are reloaded on change.
-    #[arg(long = "skills-dir", global = true, env = "DEVOPS_MCP_SKILLS_DIR", value_delimiter = ':', value_name = "DIR")]
+    #[arg(
+        long = "skills-dir",
+        global = true,
+        env = "DEVOPS_MCP_SKILLS_DIR",
+        value_delimiter = ':',
+        value_name = "DIR"
+    )]
     pub skills_dirs: Vec<PathBuf>,
     /// Folder whose bin/ holds external checkers (semgrep, zizmor, actionlint, checkov); searched before PATH.
     #[arg(long, global = true, env = "DEVOPS_MCP_TOOLS", value_name = "DIR")]
@@ -55,7 +79,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "DEVOPS_MCP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     /// Default log filter when RUST_LOG is unset.
-    #[arg(long, global = true, env = "DEVOPS_MCP_LOG_LEVEL", default_value = "info", value_name = "LEVEL")]
+    #[arg(
+        long,
+        global = true,
+        env = "DEVOPS_MCP_LOG_LEVEL",
+        default_value = "info",
+        value_name = "LEVEL"
+    )]
     pub log_level: String,
 }
 

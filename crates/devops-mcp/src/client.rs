@@ -5,7 +5,9 @@
 use anyhow::{Context, bail};
 use rmcp::ServiceExt;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines, ReadHalf, WriteHalf};
+use tokio::io::{
+    AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines, ReadHalf, WriteHalf,
+};
 
 use crate::server::DevopsServer;
 
@@ -80,7 +82,10 @@ impl LocalClient {
             if let Some(error) = message.get("error") {
                 bail!(
                     "{} (JSON-RPC error {})",
-                    error.get("message").and_then(Value::as_str).unwrap_or("error"),
+                    error
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("error"),
                     error.get("code").unwrap_or(&Value::Null)
                 );
             }

@@ -175,7 +175,9 @@ pub enum ConfigError {
     },
     #[error("invalid configuration file {path}: {message}")]
     Parse { path: PathBuf, message: String },
-    #[error("workspace {path} is not a directory: {reason}; pass --workspace DIR or set DEVOPS_MCP_WORKSPACE")]
+    #[error(
+        "workspace {path} is not a directory: {reason}; pass --workspace DIR or set DEVOPS_MCP_WORKSPACE"
+    )]
     Workspace { path: PathBuf, reason: String },
     #[error("cannot read the bearer token file {path}: {source}")]
     TokenFile {
@@ -284,9 +286,7 @@ impl Config {
                 .or(file.exclude_tools)
                 .unwrap_or_default(),
             skills_dirs,
-            tools_dir: overrides
-                .tools_dir
-                .or(file.tools_dir.map(relative_to_file)),
+            tools_dir: overrides.tools_dir.or(file.tools_dir.map(relative_to_file)),
             http,
             backends: file.backends.unwrap_or_default(),
         })

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rmcp::service::{Peer, SubscriptionSink};
 use rmcp::RoleServer;
+use rmcp::service::{Peer, SubscriptionSink};
 
 /// Connected clients that want list-changed notifications.
 #[derive(Debug, Default)]
@@ -44,16 +44,21 @@ impl Notifier {
             .remove(&key);
     }
 
-    /// Tell every client that the resource list (the skills) changed.
-    pub async fn resources_changed(&self) {
+    /// Tell every client that a list changed.
+    pub async fn broadcast(&self, change: Change) {
         let peers: Vec<_> = {
             let mut peers = self.peers.lock().unwrap_or_else(|e| e.into_inner());
             peers.retain(|peer| !peer.is_transport_closed());
             peers.clone()
         };
         for peer in peers {
-            if let Err(error) = peer.notify_resource_list_changed().await {
-                tracing::debug!(%error, "resources/list_changed not delivered");
+            let sent = match change {
+                Change::Resources => peer.notify_resource_list_changed().await,
+                Change::Tools => peer.notify_tool_list_changed().await,
+                Change::Prompts => peer.notify_prompt_list_changed().await,
+            };
+            if let Err(error) = sent {
+                tracing::debug!(%error, ?change, "list_changed not delivered");
             }
         }
         let sinks: Vec<_> = self
@@ -64,9 +69,22 @@ impl Notifier {
             .cloned()
             .collect();
         for sink in sinks {
-            if let Err(error) = sink.notify_resource_list_changed().await {
-                tracing::debug!(%error, "resources/list_changed not delivered to a subscription");
+            let sent = match change {
+                Change::Resources => sink.notify_resource_list_changed().await,
+                Change::Tools => sink.notify_tool_list_changed().await,
+                Change::Prompts => sink.notify_prompt_list_changed().await,
+            };
+            if let Err(error) = sent {
+                tracing::debug!(%error, ?change, "list_changed not delivered to a subscription");
             }
         }
     }
+}
+
+/// Which list changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Resources,
+    Tools,
+    Prompts,
 }

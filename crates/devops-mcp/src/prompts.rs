@@ -13,8 +13,7 @@ use include_dir::{Dir, include_dir};
 use regex::Regex;
 use rmcp::ErrorData;
 use rmcp::model::{
-    GetPromptResult, Prompt, PromptArgument, PromptMessage, Resource,
-    ResourceContents, Role,
+    GetPromptResult, Prompt, PromptArgument, PromptMessage, Resource, ResourceContents, Role,
 };
 use serde::Deserialize;
 

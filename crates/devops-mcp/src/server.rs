@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
+    CacheScope, CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
     CompletionInfo, GetPromptRequestParams, GetPromptResponse, GetSkillRequestParams,
     GetSkillResult, Implementation, ListPromptsResult, ListResourceTemplatesResult,
     ListResourcesResult, ListSkillsResult, ListToolsResult, LoggingLevel,
@@ -22,7 +22,7 @@ use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 
 use crate::config::Config;
-use crate::notify::Notifier;
+use crate::notify::{Change, Notifier};
 use crate::prompts::{Prompts, TEMPLATE_URI_PREFIX};
 use crate::skills::Skills;
 use crate::tools::{self, Toolset};
@@ -36,6 +36,10 @@ check secure Azure infrastructure; create_workflow/validate_workflow write GitHu
 pipelines; set_secret stores secrets without the value passing through you; query_kql runs KQL \
 on Azure Monitor or local logs; run_semgrep scans code offline. Call `doctor` when a backend is \
 missing. Every write stays inside the workspace and is never silently overwritten.";
+
+/// How long clients may cache list results (2026-07-28 caching hints). Lists
+/// change only when skill folders change, and that is announced.
+const LIST_TTL_MS: u64 = 60_000;
 
 /// A failure to build the server from its configuration.
 #[derive(Debug, thiserror::Error)]
@@ -154,9 +158,19 @@ impl DevopsServer {
         let changed = self.shared.skills.reload();
         if changed {
             tracing::info!("skills changed on disk; notifying clients");
-            self.shared.notifier.resources_changed().await;
+            self.shared.notifier.broadcast(Change::Resources).await;
         }
         changed
+    }
+
+    /// Tell clients the tool list changed.
+    pub async fn notify_tool_list_changed(&self) {
+        self.shared.notifier.broadcast(Change::Tools).await;
+    }
+
+    /// Tell clients the prompt list changed.
+    pub async fn notify_prompt_list_changed(&self) {
+        self.shared.notifier.broadcast(Change::Prompts).await;
     }
 
     /// Send a log message to the client when it asked for this level: with
@@ -254,14 +268,16 @@ fn build_tools(
         let reason = if config.read_only && !read_only {
             Some("the server runs in read-only mode (--read-only); restart it without --read-only to allow changes".to_owned())
         } else if !config.toolsets.is_empty()
-            && !config.toolsets.iter().any(|set| set == entry.toolset.name())
+            && !config
+                .toolsets
+                .iter()
+                .any(|set| set == entry.toolset.name())
         {
             Some(format!(
                 "its toolset `{}` is not enabled; add it to --toolsets",
                 entry.toolset.name()
             ))
-        } else if !config.tools.is_empty() && !config.tools.iter().any(|name| name == entry.name)
-        {
+        } else if !config.tools.is_empty() && !config.tools.iter().any(|name| name == entry.name) {
             Some("it is not in --tools; add it there to enable it".to_owned())
         } else if config.exclude_tools.iter().any(|name| name == entry.name) {
             Some("it is listed in --exclude-tools".to_owned())
@@ -284,7 +300,9 @@ fn resource_templates() -> Vec<ResourceTemplate> {
             .with_description("The SKILL.md of a DevOps skill; complete `name` for the list")
             .with_mime_type("text/markdown"),
         ResourceTemplate::new(format!("{TEMPLATE_URI_PREFIX}{{name}}"), "template")
-            .with_description("A document template (infrastructure, cicd-pipeline, observability-plan, runbook)")
+            .with_description(
+                "A document template (infrastructure, cicd-pipeline, observability-plan, runbook)",
+            )
             .with_mime_type("text/markdown"),
     ]
 }
@@ -367,6 +385,8 @@ impl ServerHandler for DevopsServer {
             .enable_tools()
             .enable_skills_with_directory_read()
             .build();
+        #[cfg(feature = "conformance")]
+        let capabilities = crate::fixtures::extend_capabilities(capabilities);
         ServerConfig::new(capabilities)
             .with_server_info(
                 Implementation::new("devops-mcp", env!("CARGO_PKG_VERSION"))
@@ -402,7 +422,9 @@ impl ServerHandler for DevopsServer {
         #[cfg(feature = "conformance")]
         tools.extend(crate::fixtures::tools());
         tools.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(ListToolsResult::with_all_items(tools))
+        Ok(ListToolsResult::with_all_items(tools)
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Public))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -450,7 +472,9 @@ impl ServerHandler for DevopsServer {
         resources.extend(self.shared.prompts.template_resources());
         #[cfg(feature = "conformance")]
         resources.extend(crate::fixtures::resources());
-        Ok(ListResourcesResult::with_all_items(resources))
+        Ok(ListResourcesResult::with_all_items(resources)
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Public))
     }
 
     async fn list_resource_templates(
@@ -462,7 +486,9 @@ impl ServerHandler for DevopsServer {
         let mut templates = resource_templates();
         #[cfg(feature = "conformance")]
         templates.extend(crate::fixtures::resource_templates());
-        Ok(ListResourceTemplatesResult::with_all_items(templates))
+        Ok(ListResourceTemplatesResult::with_all_items(templates)
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Public))
     }
 
     async fn read_resource(
@@ -482,7 +508,9 @@ impl ServerHandler for DevopsServer {
             return Ok(result.into());
         }
         Err(ErrorData::resource_not_found(
-            format!("no resource at {uri}; resources/list and resources/templates/list show what exists"),
+            format!(
+                "no resource at {uri}; resources/list and resources/templates/list show what exists"
+            ),
             Some(serde_json::json!({ "uri": uri })),
         ))
     }
@@ -496,7 +524,9 @@ impl ServerHandler for DevopsServer {
         let mut prompts = self.shared.prompts.list();
         #[cfg(feature = "conformance")]
         prompts.extend(crate::fixtures::prompts());
-        Ok(ListPromptsResult::with_all_items(prompts))
+        Ok(ListPromptsResult::with_all_items(prompts)
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Public))
     }
 
     async fn get_prompt(
@@ -527,7 +557,11 @@ impl ServerHandler for DevopsServer {
                 {
                     return complete_from(values, &argument.value);
                 }
-                if !self.shared.prompts.has_argument(&prompt.name, &argument.name) {
+                if !self
+                    .shared
+                    .prompts
+                    .has_argument(&prompt.name, &argument.name)
+                {
                     return Err(ErrorData::invalid_params(
                         format!(
                             "prompt `{}` has no argument `{}`",
@@ -573,6 +607,26 @@ impl ServerHandler for DevopsServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
         *self.log_level.lock().unwrap_or_else(|e| e.into_inner()) = Some(request.level);
+        Ok(())
+    }
+
+    #[cfg(feature = "conformance")]
+    async fn subscribe(
+        &self,
+        request: rmcp::model::SubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        crate::fixtures::subscribe(&request.uri);
+        Ok(())
+    }
+
+    #[cfg(feature = "conformance")]
+    async fn unsubscribe(
+        &self,
+        request: rmcp::model::UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        crate::fixtures::unsubscribe(&request.uri);
         Ok(())
     }
 

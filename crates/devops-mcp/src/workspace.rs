@@ -14,11 +14,17 @@ use serde::Serialize;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WorkspaceError {
-    #[error("`{path}` must be relative to the workspace root; give a path such as `infrastructure/main.bicep`")]
+    #[error(
+        "`{path}` must be relative to the workspace root; give a path such as `infrastructure/main.bicep`"
+    )]
     Absolute { path: String },
-    #[error("`{path}` leaves the workspace (`..` is not allowed); give a path inside the workspace")]
+    #[error(
+        "`{path}` leaves the workspace (`..` is not allowed); give a path inside the workspace"
+    )]
     ParentDir { path: String },
-    #[error("`{path}` resolves outside the workspace through a symbolic link; use a path inside the workspace")]
+    #[error(
+        "`{path}` resolves outside the workspace through a symbolic link; use a path inside the workspace"
+    )]
     Escapes { path: String },
     #[error("`{path}` is empty; give a path inside the workspace")]
     Empty { path: String },

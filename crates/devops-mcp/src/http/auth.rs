@@ -30,9 +30,8 @@ pub(super) async fn require_bearer(
                 .or_else(|| value.strip_prefix("bearer "))
         })
         .map(str::trim);
-    let valid = presented.is_some_and(|token| {
-        bool::from(token.as_bytes().ct_eq(expected.expose().as_bytes()))
-    });
+    let valid = presented
+        .is_some_and(|token| bool::from(token.as_bytes().ct_eq(expected.expose().as_bytes())));
     if valid {
         return next.run(request).await;
     }
@@ -45,7 +44,8 @@ pub(super) async fn require_bearer(
     } else {
         ""
     };
-    let challenge = format!("Bearer realm=\"devops-mcp\", resource_metadata=\"{metadata_url}\"{error}");
+    let challenge =
+        format!("Bearer realm=\"devops-mcp\", resource_metadata=\"{metadata_url}\"{error}");
     let mut response = (
         StatusCode::UNAUTHORIZED,
         axum::Json(serde_json::json!({

@@ -48,7 +48,8 @@ impl RateLimiter {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() >= MAX_TRACKED_CLIENTS {
-            buckets.retain(|_, bucket| now.duration_since(bucket.updated) < Duration::from_secs(60));
+            buckets
+                .retain(|_, bucket| now.duration_since(bucket.updated) < Duration::from_secs(60));
         }
         let bucket = buckets.entry(client).or_insert(Bucket {
             tokens: capacity,
@@ -130,8 +131,9 @@ impl HostPolicy {
     }
 
     fn origin_allowed(&self, origin: &str) -> bool {
-        self.origins.iter().any(|allowed| {
-            match allowed.strip_suffix(":*") {
+        self.origins
+            .iter()
+            .any(|allowed| match allowed.strip_suffix(":*") {
                 Some(prefix) => {
                     origin.eq_ignore_ascii_case(prefix)
                         || origin
@@ -139,8 +141,7 @@ impl HostPolicy {
                             .is_some_and(|head| head.eq_ignore_ascii_case(&format!("{prefix}:")))
                 }
                 None => allowed.eq_ignore_ascii_case(origin),
-            }
-        })
+            })
     }
 }
 

@@ -54,7 +54,9 @@ impl Sessions {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::Sender<ClientJsonRpcMessage>>> {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::Sender<ClientJsonRpcMessage>>> {
         self.senders.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -164,10 +166,7 @@ pub(super) async fn post_message(
         Err(_) => {
             return (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "request body over {} bytes",
-                    state.config.max_body_bytes
-                ),
+                format!("request body over {} bytes", state.config.max_body_bytes),
             )
                 .into_response();
         }

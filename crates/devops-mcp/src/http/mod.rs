@@ -57,11 +57,7 @@ pub(crate) struct HttpState {
 const LOOPBACK_HOSTS: &[&str] = &["localhost", "127.0.0.1", "::1", "[::1]"];
 
 /// Browser origins accepted besides the configured ones.
-const LOOPBACK_ORIGINS: &[&str] = &[
-    "http://localhost:*",
-    "http://127.0.0.1:*",
-    "http://[::1]:*",
-];
+const LOOPBACK_ORIGINS: &[&str] = &["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
 
 /// Build the router: every route, every layer.
 pub fn router(server: DevopsServer, config: HttpConfig, shutdown: CancellationToken) -> Router {

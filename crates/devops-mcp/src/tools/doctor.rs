@@ -17,12 +17,10 @@ pub fn router() -> ToolRouter<DevopsServer> {
 
 #[tool_router(router = doctor_router, vis = "pub(crate)")]
 impl DevopsServer {
-    /// Check the server's backends: external checkers (semgrep, zizmor,
-    /// actionlint, checkov), Azure and GitHub credentials, and whether the
-    /// workspace is writable. Call it first when a tool reports a missing
-    /// backend; each missing item says how to fix it.
+    /// Health check of every backend, for agents and humans alike.
     #[tool(
         name = "doctor",
+        description = "Check the server's backends: external checkers (semgrep, zizmor, actionlint, checkov), Azure and GitHub credentials, and whether the workspace is writable. Call it first when a tool reports a missing backend; each missing item says how to fix it.",
         annotations(
             title = "Check backends",
             read_only_hint = true,

@@ -1,0 +1,6 @@
+//! Integration tests of the server crate, in one binary (faster to link):
+//! the real server handler driven in-process over the MCP protocol.
+
+mod common;
+mod registry;
+mod skills;
