@@ -16,6 +16,7 @@ pub mod fixtures;
 pub mod http;
 pub mod logging;
 pub mod notify;
+pub mod progress;
 pub mod prompts;
 pub mod redact;
 pub mod server;

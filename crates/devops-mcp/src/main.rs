@@ -88,6 +88,7 @@ async fn serve(server: DevopsServer, args: ServeArgs) -> anyhow::Result<ExitCode
         let http = server.config().http.clone();
         devops_mcp::http::serve(server, http, shutdown, |addr| {
             tracing::info!("listening on http://{addr}/mcp (Streamable HTTP) and http://{addr}/sse (legacy SSE)");
+            print_connect_hint(addr);
         })
         .await?;
     } else {
@@ -99,6 +100,15 @@ async fn serve(server: DevopsServer, args: ServeArgs) -> anyhow::Result<ExitCode
         let _ = running.waiting().await;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Tell the human at the terminal how to attach a client (stderr: stdout is
+/// reserved even in HTTP mode, for symmetry with stdio).
+#[allow(clippy::print_stderr)]
+fn print_connect_hint(addr: std::net::SocketAddr) {
+    eprintln!(
+        "devops-mcp is listening.\n  Claude Code: claude mcp add --transport http devops http://{addr}/mcp\n  VS Code (.vscode/mcp.json): {{ \"servers\": {{ \"devops\": {{ \"type\": \"http\", \"url\": \"http://{addr}/mcp\" }} }} }}\n  Legacy SSE clients: http://{addr}/sse\n  Stop with Ctrl-C (in-flight tool calls finish first)."
+    );
 }
 
 async fn wait_for_signal(shutdown: CancellationToken) {

@@ -28,14 +28,20 @@ use crate::skills::Skills;
 use crate::tools::{self, Toolset};
 use crate::workspace::Workspace;
 
-/// What the server tells an agent at `initialize`: what it is for and where to start.
-const INSTRUCTIONS: &str = "devops-mcp gives you a DevOps team's tools for Azure and GitHub. \
-Start with the `session` prompt (or read skill://cicd-automation/SKILL.md and the other skills \
-listed by resources/list) before planning work. Tools: generate_bicep/validate_bicep write and \
-check secure Azure infrastructure; create_workflow/validate_workflow write GitHub Actions \
-pipelines; set_secret stores secrets without the value passing through you; query_kql runs KQL \
-on Azure Monitor or local logs; run_semgrep scans code offline. Call `doctor` when a backend is \
-missing. Every write stays inside the workspace and is never silently overwritten.";
+/// What the server tells an agent at `initialize`: what it is for and where
+/// to start. The tool list in it is the configured one.
+fn instructions(tools: &[Tool]) -> String {
+    let names: Vec<&str> = tools.iter().map(|tool| tool.name.as_ref()).collect();
+    format!(
+        "devops-mcp gives you a DevOps team's tools for Azure and GitHub. Before planning, get \
+the `session` prompt (or read the skills in resources/list, e.g. skill://cicd-automation/SKILL.md); \
+each task prompt (provision-infrastructure, create-cicd-pipeline, ...) names the skills, the tools \
+in order and the quality gates. Tools here: {}. Secrets: name where the value comes from, never \
+paste it. Files are written only inside the workspace and never silently overwritten. Call \
+`doctor` when a tool reports a missing backend.",
+        names.join(", ")
+    )
+}
 
 /// How long clients may cache list results (2026-07-28 caching hints). Lists
 /// change only when skill folders change, and that is announced.
@@ -392,7 +398,7 @@ impl ServerHandler for DevopsServer {
                 Implementation::new("devops-mcp", env!("CARGO_PKG_VERSION"))
                     .with_title("DevOps MCP server"),
             )
-            .with_instructions(INSTRUCTIONS)
+            .with_instructions(instructions(&self.visible_tools()))
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {

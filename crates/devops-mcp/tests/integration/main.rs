@@ -1,6 +1,8 @@
 //! Integration tests of the server crate, in one binary (faster to link):
 //! the real server handler driven in-process over the MCP protocol.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod registry;
 mod skills;
