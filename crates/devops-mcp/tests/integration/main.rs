@@ -5,4 +5,5 @@
 
 mod common;
 mod registry;
+mod skill_code_blocks;
 mod skills;
