@@ -10,6 +10,8 @@
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod data;
+pub mod delivery;
 pub mod doctor;
 #[cfg(feature = "conformance")]
 pub mod fixtures;

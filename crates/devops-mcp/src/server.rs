@@ -76,6 +76,8 @@ struct Shared {
     notifier: Notifier,
     /// Tool calls under way, so a shutdown can let them finish.
     in_flight: tokio_util::task::TaskTracker,
+    /// The workflow JSON schema, compiled on first use.
+    workflow_schema: std::sync::OnceLock<Option<Arc<devops_mcp_github::WorkflowSchema>>>,
 }
 
 /// The server. Cheap to clone; [`DevopsServer::session`] gives each session
@@ -111,6 +113,7 @@ impl DevopsServer {
                 prompts,
                 notifier: Notifier::default(),
                 in_flight: tokio_util::task::TaskTracker::new(),
+                workflow_schema: std::sync::OnceLock::new(),
             }),
             log_level: Arc::new(Mutex::new(None)),
         })
@@ -143,6 +146,17 @@ impl DevopsServer {
     /// The tools this configuration serves, sorted by name.
     pub fn visible_tools(&self) -> Vec<Tool> {
         self.shared.tools.list_all()
+    }
+
+    /// The workflow schema, loaded and compiled by `load` on first use.
+    pub(crate) fn cached_workflow_schema(
+        &self,
+        load: impl FnOnce() -> Option<devops_mcp_github::WorkflowSchema>,
+    ) -> Option<Arc<devops_mcp_github::WorkflowSchema>> {
+        self.shared
+            .workflow_schema
+            .get_or_init(|| load().map(Arc::new))
+            .clone()
     }
 
     /// Wait, at most `grace`, for the tool calls under way to finish.

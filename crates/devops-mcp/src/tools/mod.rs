@@ -66,7 +66,32 @@ macro_rules! register {
     };
 }
 
-register![doctor];
+pub mod params;
+
+register![create_workflow, doctor, validate_workflow];
+
+/// A generated file as returned to the agent.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct FileOut {
+    /// Workspace-relative path.
+    pub path: String,
+    /// Full content.
+    pub content: String,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+}
+
+impl FileOut {
+    pub fn new(path: &str, content: &str) -> Self {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(content.as_bytes());
+        Self {
+            path: path.to_owned(),
+            content: content.to_owned(),
+            sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
+}
 
 /// A failure the agent can act on, returned as a tool error result
 /// (`isError: true`) rather than a protocol error, so the model reads it.

@@ -7,3 +7,4 @@ mod common;
 mod registry;
 mod skill_code_blocks;
 mod skills;
+mod workflows;

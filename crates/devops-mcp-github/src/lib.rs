@@ -1,0 +1,32 @@
+//! GitHub Actions workflow generation and validation for devops-mcp.
+//!
+//! - [`generate`]: a typed [`WorkflowSpec`] in, workflow files (as
+//!   `(path, content)` pairs), `docs/cicd-pipeline.md`, and the secrets,
+//!   variables and environments the repository needs out. Pure.
+//! - [`validate`]: YAML syntax, the GitHub workflow JSON schema (when the
+//!   caller passes it) and built-in security rules with stable IDs. Pure.
+//! - [`linters`]: actionlint and zizmor as child processes, merged into the
+//!   same report. The only module doing I/O.
+//! - [`pins`]: the action pin lock table.
+//!
+//! Architecture invariant: this crate knows nothing of MCP and reads no
+//! environment variables; delivery (writing, committing, pull requests) is the
+//! caller's job.
+
+mod cron;
+mod emit;
+mod error;
+pub mod generate;
+pub mod linters;
+pub mod pins;
+pub mod spec;
+pub mod validate;
+
+pub use error::Error;
+pub use generate::{
+    GeneratedFile, GeneratedWorkflows, RequiredEnvironment, RequiredSetting, SettingScope, generate,
+};
+pub use spec::WorkflowSpec;
+pub use validate::{
+    CheckerRun, Finding, Severity, ValidationReport, WorkflowSchema, validate, validate_workflow,
+};
