@@ -23,6 +23,7 @@ pub mod prompts;
 pub mod redact;
 pub mod server;
 pub mod skills;
+pub mod stdio;
 pub mod tools;
 pub mod workspace;
 

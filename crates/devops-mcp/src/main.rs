@@ -93,8 +93,12 @@ async fn serve(server: DevopsServer, args: ServeArgs) -> anyhow::Result<ExitCode
         .await?;
     } else {
         tracing::info!(workspace = %server.config().workspace.display(), "serving MCP on stdio");
+        let transport = devops_mcp::stdio::start(tokio::io::stdin(), tokio::io::stdout());
         let running = server
-            .serve_with_ct(rmcp::transport::stdio(), shutdown.clone())
+            .serve_with_ct(
+                (transport.to_client, transport.from_client),
+                shutdown.clone(),
+            )
             .await
             .context("MCP initialization over stdio")?;
         let _ = running.waiting().await;

@@ -224,6 +224,14 @@ impl DevopsServer {
     }
 }
 
+/// Why `params` do not deserialize as `T`, if they don't.
+fn params_error<T: serde::de::DeserializeOwned>(params: serde_json::Value) -> Option<String> {
+    serde_json::from_value::<T>(params)
+        .err()
+        .map(|error| error.to_string())
+        .or_else(|| Some("params do not match the method's schema".to_owned()))
+}
+
 fn severity(level: LoggingLevel) -> u8 {
     match level {
         LoggingLevel::Debug => 0,
@@ -648,6 +656,47 @@ impl ServerHandler for DevopsServer {
     ) -> Result<(), ErrorData> {
         crate::fixtures::unsubscribe(&request.uri);
         Ok(())
+    }
+
+    /// rmcp routes a known method whose params do not parse here, as if the
+    /// method were unknown; answer `-32602` with serde's reason instead of
+    /// `-32601`, so the client learns what is wrong with its params.
+    async fn on_custom_request(
+        &self,
+        request: rmcp::model::CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::CustomResult, ErrorData> {
+        let params = request.params.clone().unwrap_or(serde_json::Value::Null);
+        let problem = match request.method.as_str() {
+            "tools/call" => params_error::<CallToolRequestParams>(params),
+            "resources/read" => params_error::<ReadResourceRequestParams>(params),
+            "prompts/get" => params_error::<GetPromptRequestParams>(params),
+            "completion/complete" => params_error::<CompleteRequestParams>(params),
+            "logging/setLevel" => params_error::<SetLevelRequestParams>(params),
+            "skills/get" => params_error::<GetSkillRequestParams>(params),
+            "resources/directory/read" => {
+                params_error::<ReadResourceDirectoryRequestParams>(params)
+            }
+            "initialize"
+            | "tools/list"
+            | "resources/list"
+            | "resources/templates/list"
+            | "prompts/list"
+            | "skills/list"
+            | "ping" => Some("params do not match the method's schema".to_owned()),
+            _ => None,
+        };
+        Err(match problem {
+            Some(problem) => ErrorData::invalid_params(
+                format!("invalid params for {}: {problem}", request.method),
+                None,
+            ),
+            None => ErrorData::new(
+                rmcp::model::ErrorCode::METHOD_NOT_FOUND,
+                format!("method not found: {}", request.method),
+                None,
+            ),
+        })
     }
 
     async fn list_skills(
