@@ -109,11 +109,46 @@ pub enum Command {
     },
     /// List the skills the server serves.
     Skills,
+    /// Manage the GitHub workflow JSON schema used by validate_workflow.
+    #[command(subcommand)]
+    Schemas(SchemasCommand),
+    /// Manage the Azure resource type data used by validate_bicep.
+    #[command(subcommand, name = "bicep-types")]
+    BicepTypes(BicepTypesCommand),
     /// Check each backend and say how to fix what is missing.
     Doctor {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchemasCommand {
+    /// Download the workflow schema from SchemaStore into the cache (or the configured path).
+    Install {
+        /// Where to download it from.
+        #[arg(long, default_value = crate::data::WORKFLOW_SCHEMA_URL)]
+        url: String,
+        /// Install from a local copy instead of downloading.
+        #[arg(long, value_name = "FILE")]
+        from: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BicepTypesCommand {
+    /// Download the Azure.Bicep.Types.Az NuGet package and extract its type data into the cache.
+    Install {
+        /// Package version (default: the newest).
+        #[arg(long)]
+        version: Option<String>,
+        /// Package URL (default: nuget.org).
+        #[arg(long)]
+        url: Option<String>,
+        /// Install from a local .nupkg instead of downloading.
+        #[arg(long, value_name = "FILE")]
+        from: Option<PathBuf>,
     },
 }
 

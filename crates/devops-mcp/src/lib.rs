@@ -16,6 +16,7 @@ pub mod doctor;
 #[cfg(feature = "conformance")]
 pub mod fixtures;
 pub mod http;
+pub mod install;
 pub mod logging;
 pub mod notify;
 pub mod progress;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use devops_mcp::cli::{Cli, Command, ServeArgs};
+use devops_mcp::cli::{BicepTypesCommand, Cli, Command, SchemasCommand, ServeArgs};
 use devops_mcp::client::LocalClient;
 use devops_mcp::config::Config;
 use devops_mcp::{DevopsServer, doctor, logging};
@@ -58,6 +58,36 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Doctor { json }) => doctor(&server, json).await,
+        Some(Command::Schemas(SchemasCommand::Install { url, from })) => {
+            let target = devops_mcp::data::workflow_schema_path(server.config());
+            let bytes = devops_mcp::install::fetch(&url, from.as_deref()).await?;
+            devops_mcp::install::install_workflow_schema(&bytes, &target)?;
+            report(&format!(
+                "installed the workflow schema at {}",
+                target.display()
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::BicepTypes(BicepTypesCommand::Install { version, url, from })) => {
+            let target = devops_mcp::data::bicep_types_dir(server.config());
+            let url = url.unwrap_or_else(|| match &version {
+                Some(version) => {
+                    format!("{}/{version}", devops_mcp::install::BICEP_TYPES_PACKAGE_URL)
+                }
+                None => devops_mcp::install::BICEP_TYPES_PACKAGE_URL.to_owned(),
+            });
+            let bytes = devops_mcp::install::fetch(&url, from.as_deref()).await?;
+            let count = tokio::task::spawn_blocking(move || {
+                devops_mcp::install::install_bicep_types(&bytes, &target).map(|n| (n, target))
+            })
+            .await??;
+            report(&format!(
+                "installed {} resource types into {}",
+                count.0,
+                count.1.display()
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -195,6 +225,11 @@ async fn call(server: DevopsServer, tool: &str, args: &str) -> anyhow::Result<Ex
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[allow(clippy::print_stdout)]
+fn report(message: &str) {
+    println!("{message}");
 }
 
 #[allow(clippy::print_stdout)]
