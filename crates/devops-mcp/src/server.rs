@@ -76,6 +76,8 @@ struct Shared {
     notifier: Notifier,
     /// Tool calls under way, so a shutdown can let them finish.
     in_flight: tokio_util::task::TaskTracker,
+    /// The semgrep scanner, created when first found.
+    scanner: std::sync::Mutex<Option<Arc<devops_mcp_scan::Scanner>>>,
     /// The workflow JSON schema, compiled on first use.
     workflow_schema: std::sync::OnceLock<Option<Arc<devops_mcp_github::WorkflowSchema>>>,
 }
@@ -114,6 +116,7 @@ impl DevopsServer {
                 notifier: Notifier::default(),
                 in_flight: tokio_util::task::TaskTracker::new(),
                 workflow_schema: std::sync::OnceLock::new(),
+                scanner: std::sync::Mutex::new(None),
             }),
             log_level: Arc::new(Mutex::new(None)),
         })
@@ -157,6 +160,24 @@ impl DevopsServer {
             .workflow_schema
             .get_or_init(|| load().map(Arc::new))
             .clone()
+    }
+
+    /// The scanner, created by `create` the first time it succeeds.
+    pub(crate) fn cached_scanner<E>(
+        &self,
+        create: impl FnOnce() -> Result<devops_mcp_scan::Scanner, E>,
+    ) -> Result<Arc<devops_mcp_scan::Scanner>, E> {
+        let mut slot = self
+            .shared
+            .scanner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(scanner) = slot.as_ref() {
+            return Ok(Arc::clone(scanner));
+        }
+        let scanner = Arc::new(create()?);
+        *slot = Some(Arc::clone(&scanner));
+        Ok(scanner)
     }
 
     /// Wait, at most `grace`, for the tool calls under way to finish.

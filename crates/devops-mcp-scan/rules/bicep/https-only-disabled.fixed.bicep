@@ -1,0 +1,18 @@
+resource site 'Microsoft.Web/sites@2023-12-01' = {
+  name: 'app-canary'
+  location: location
+  properties: {
+    // ruleid: devops-mcp.bicep.https-only-disabled
+    httpsOnly: true
+  }
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: 'stcanary'
+  properties: {
+    // ruleid: devops-mcp.bicep.https-only-disabled
+    supportsHttpsTrafficOnly: true
+    // ok: devops-mcp.bicep.https-only-disabled
+    allowSharedKeyAccess: false
+  }
+}
