@@ -19,6 +19,7 @@ mod error;
 pub mod generate;
 pub mod linters;
 pub mod pins;
+pub mod pull_request;
 pub mod spec;
 pub mod validate;
 

@@ -2,6 +2,7 @@
 //! validated by our rules, the official schema and (when installed) actionlint
 //! and zizmor, then delivered to the workspace or a local branch.
 
+use devops_mcp_github::pull_request::{GithubDelivery, PullRequestResult};
 use devops_mcp_github::{
     GeneratedWorkflows, RequiredEnvironment, RequiredSetting, ValidationReport, WorkflowSpec,
 };
@@ -34,6 +35,9 @@ pub struct CreateWorkflowParams {
     /// Commit the files on a new branch of the workspace's git repository, leaving the working tree untouched.
     #[serde(default)]
     pub commit: Option<CommitOptions>,
+    /// Push the files to GitHub as one commit on a new branch and open a pull request (needs GITHUB_TOKEN with the `repo` and `workflow` scopes).
+    #[serde(default)]
+    pub github: Option<GithubDelivery>,
 }
 
 /// Result of `create_workflow`.
@@ -55,6 +59,8 @@ pub struct CreateWorkflowOutput {
     pub written: Vec<WrittenFile>,
     /// The commit, when `commit` was set.
     pub commit: Option<CommitResult>,
+    /// The pushed branch and pull request, when `github` was set.
+    pub pull_request: Option<PullRequestResult>,
     /// What to do next.
     pub next_steps: Vec<String>,
 }
@@ -111,6 +117,10 @@ impl DevopsServer {
             ),
             None => None,
         };
+        let pull_request = match params.github {
+            Some(target) => Some(self.open_workflow_pull_request(target, &generated, &pairs).await?),
+            None => None,
+        };
         let mut next_steps = Vec::new();
         if !generated.secrets.is_empty() {
             next_steps.push(format!(
@@ -126,7 +136,13 @@ impl DevopsServer {
         if !generated.environments.is_empty() {
             next_steps.push("Create the GitHub environments listed, with their required reviewers, before the first deploy".into());
         }
-        if !params.write && params.commit.is_none() {
+        if let Some(pr) = &pull_request {
+            next_steps.push(format!(
+                "Review the pull request {} and merge it once the checks pass",
+                pr.html_url.as_deref().unwrap_or(&pr.compare_url)
+            ));
+        }
+        if !params.write && params.commit.is_none() && pull_request.is_none() {
             next_steps.push("Call again with `write: true` or `commit: {}` to deliver the files".into());
         }
         next_steps.push("Read docs/cicd-pipeline.md in the result for stages, rollback and testing strategy".into());
@@ -139,8 +155,37 @@ impl DevopsServer {
             zizmor_pedantic: pedantic,
             written,
             commit,
+            pull_request,
             next_steps,
         }))
+    }
+}
+
+impl DevopsServer {
+    /// Push the files and open a pull request with the token from the environment.
+    async fn open_workflow_pull_request(
+        &self,
+        target: GithubDelivery,
+        generated: &GeneratedWorkflows,
+        files: &[(String, String)],
+    ) -> Result<PullRequestResult, ToolError> {
+        let token = ["GITHUB_TOKEN", "GH_TOKEN"]
+            .iter()
+            .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+            .map(crate::redact::SecretString::new)
+            .ok_or_else(|| {
+                ToolError::new(
+                    "opening a pull request needs a GitHub token: start the server with GITHUB_TOKEN set (scopes `repo` and `workflow`), or use `commit` to commit locally",
+                )
+            })?;
+        let client = devops_mcp_github::pull_request::client(
+            token.expose(),
+            self.config().backends.github.api_url.as_deref(),
+        )?;
+        let message = commit_message(generated);
+        let title = message.lines().next().unwrap_or("Add GitHub Actions workflows").to_owned();
+        let target = target.into_target(delivery::default_branch("workflows"), title, message.clone());
+        Ok(devops_mcp_github::pull_request::open_pull_request(&client, &target, files, &message).await?)
     }
 }
 
