@@ -109,6 +109,9 @@ pub enum Command {
     },
     /// List the skills the server serves.
     Skills,
+    /// Read and manage stored secrets (for humans: values are printed here, never to agents).
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
     /// Manage the GitHub workflow JSON schema used by validate_workflow.
     #[command(subcommand)]
     Schemas(SchemasCommand),
@@ -120,6 +123,40 @@ pub enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// List secret names and metadata.
+    List {
+        /// An Azure Key Vault (name or URL) instead of the local store.
+        #[arg(long)]
+        vault: Option<String>,
+    },
+    /// Print a secret's value to stdout.
+    Get {
+        name: String,
+        /// A specific version (default: the current one).
+        #[arg(long)]
+        version: Option<String>,
+        /// An Azure Key Vault (name or URL) instead of the local store.
+        #[arg(long)]
+        vault: Option<String>,
+    },
+    /// Delete a secret (Key Vault keeps it recoverable while soft delete lasts).
+    Delete {
+        name: String,
+        /// An Azure Key Vault (name or URL) instead of the local store.
+        #[arg(long)]
+        vault: Option<String>,
+    },
+    /// Import every KEY=value of a .env file into the local store.
+    Import {
+        file: PathBuf,
+        /// Replace secrets that exist (a new version is kept).
+        #[arg(long)]
+        overwrite: bool,
     },
 }
 

@@ -128,6 +128,9 @@ pub struct SecretsConfig {
     pub allow_literal_values: bool,
     /// Always ask the user before overwriting a secret, even with `overwrite: true`.
     pub always_confirm_overwrite: bool,
+    /// Folder for the local store, its age identity and the audit trail. Default: the
+    /// identity in the user's config folder, the store and audit trail in the data folder.
+    pub local_store_dir: Option<PathBuf>,
 }
 
 /// The configuration file as written by the user.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use devops_mcp::cli::{BicepTypesCommand, Cli, Command, SchemasCommand, ServeArgs};
+use devops_mcp::cli::{BicepTypesCommand, Cli, Command, SchemasCommand, SecretsCommand, ServeArgs};
 use devops_mcp::client::LocalClient;
 use devops_mcp::config::Config;
 use devops_mcp::{DevopsServer, doctor, logging};
@@ -19,7 +19,14 @@ const SKILLS_POLL: Duration = Duration::from_secs(1);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    logging::init(cli.global.log_format, &cli.global.log_level);
+    // One-shot commands print their answer; routine INFO lines would bury it.
+    let serving = matches!(&cli.command, None | Some(Command::Serve(_)));
+    let level = if !serving && cli.global.log_level == "info" {
+        "warn"
+    } else {
+        cli.global.log_level.as_str()
+    };
+    logging::init(cli.global.log_format, level);
     // A current-thread runtime starts faster and is plenty for stdio; HTTP
     // serving uses every core.
     let serving_http = matches!(&cli.command, Some(Command::Serve(args)) if args.http.is_some());
@@ -58,6 +65,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Doctor { json }) => doctor(&server, json).await,
+        Some(Command::Secrets(command)) => secrets(&server, command).await,
         Some(Command::Schemas(SchemasCommand::Install { url, from })) => {
             let target = devops_mcp::data::workflow_schema_path(server.config());
             let bytes = devops_mcp::install::fetch(&url, from.as_deref()).await?;
@@ -225,6 +233,44 @@ async fn call(server: DevopsServer, tool: &str, args: &str) -> anyhow::Result<Ex
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The human-only secrets CLI: the one place a value is printed.
+#[allow(clippy::print_stdout)]
+async fn secrets(server: &DevopsServer, command: SecretsCommand) -> anyhow::Result<ExitCode> {
+    use devops_mcp_secrets::SecretTarget;
+    let stores = devops_mcp::secrets::stores(server.config(), "cli");
+    let target = |vault: Option<String>| match vault {
+        Some(vault) => SecretTarget::KeyVault { vault: Some(vault) },
+        None => SecretTarget::Local {},
+    };
+    match command {
+        SecretsCommand::List { vault } => {
+            let listed = devops_mcp_secrets::list_secrets(&stores, &target(vault)).await?;
+            println!("{}", serde_json::to_string_pretty(&listed)?);
+        }
+        SecretsCommand::Get {
+            name,
+            version,
+            vault,
+        } => {
+            let (value, _) =
+                devops_mcp_secrets::read_secret(&stores, &target(vault), &name, version.as_deref())
+                    .await?;
+            println!("{}", value.expose());
+        }
+        SecretsCommand::Delete { name, vault } => {
+            devops_mcp_secrets::delete_secret(&stores, &target(vault), &name).await?;
+            println!("deleted {name}");
+        }
+        SecretsCommand::Import { file, overwrite } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let imported = devops_mcp_secrets::import_dotenv(&stores, text, overwrite).await?;
+            println!("{}", serde_json::to_string_pretty(&imported)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[allow(clippy::print_stdout)]

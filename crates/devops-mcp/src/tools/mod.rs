@@ -68,7 +68,14 @@ macro_rules! register {
 
 pub mod params;
 
-register![create_workflow, doctor, run_semgrep, validate_workflow];
+register![
+    create_workflow,
+    doctor,
+    list_secrets,
+    run_semgrep,
+    set_secret,
+    validate_workflow
+];
 
 /// A generated file as returned to the agent.
 #[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]

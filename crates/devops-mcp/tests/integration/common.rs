@@ -45,13 +45,14 @@ pub fn tools_dir() -> PathBuf {
 pub async fn configured_client() -> (tempfile::TempDir, LocalClient) {
     let dir = tempfile::tempdir().unwrap();
     let config = format!(
-        "tools_dir = {:?}\n[backends]\nworkflow_schema = {:?}\nbicep_types_dir = {:?}\n",
+        "tools_dir = {:?}\n[backends]\nworkflow_schema = {:?}\nbicep_types_dir = {:?}\n[backends.secrets]\nlocal_store_dir = {:?}\n",
         tools_dir().display().to_string(),
         contracts()
             .join("github-workflow/github-workflow.schema.json")
             .display()
             .to_string(),
         contracts().join("bicep-types").display().to_string(),
+        dir.path().join(".secrets-store").display().to_string(),
     );
     std::fs::write(dir.path().join("devops-mcp.toml"), config).unwrap();
     let config = Config::load(Overrides {

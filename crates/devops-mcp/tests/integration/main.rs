@@ -5,6 +5,7 @@
 
 mod common;
 mod registry;
+mod secrets;
 mod semgrep;
 mod skill_code_blocks;
 mod skills;
