@@ -76,6 +76,8 @@ struct Shared {
     notifier: Notifier,
     /// Tool calls under way, so a shutdown can let them finish.
     in_flight: tokio_util::task::TaskTracker,
+    /// The Azure resource type data, loaded on first use.
+    bicep_types: std::sync::OnceLock<Option<Arc<devops_mcp_azure::bicep::TypeIndex>>>,
     /// The semgrep scanner, created when first found.
     scanner: std::sync::Mutex<Option<Arc<devops_mcp_scan::Scanner>>>,
     /// The workflow JSON schema, compiled on first use.
@@ -117,6 +119,7 @@ impl DevopsServer {
                 in_flight: tokio_util::task::TaskTracker::new(),
                 workflow_schema: std::sync::OnceLock::new(),
                 scanner: std::sync::Mutex::new(None),
+                bicep_types: std::sync::OnceLock::new(),
             }),
             log_level: Arc::new(Mutex::new(None)),
         })
@@ -158,6 +161,17 @@ impl DevopsServer {
     ) -> Option<Arc<devops_mcp_github::WorkflowSchema>> {
         self.shared
             .workflow_schema
+            .get_or_init(|| load().map(Arc::new))
+            .clone()
+    }
+
+    /// The type data, loaded by `load` on first use.
+    pub(crate) fn cached_bicep_types(
+        &self,
+        load: impl FnOnce() -> Option<devops_mcp_azure::bicep::TypeIndex>,
+    ) -> Option<Arc<devops_mcp_azure::bicep::TypeIndex>> {
+        self.shared
+            .bicep_types
             .get_or_init(|| load().map(Arc::new))
             .clone()
     }
@@ -356,40 +370,11 @@ fn resource_templates() -> Vec<ResourceTemplate> {
     ]
 }
 
-/// Azure public regions offered when completing a `region` argument.
-const AZURE_REGIONS: &[&str] = &[
-    "swedencentral",
-    "northeurope",
-    "westeurope",
-    "germanywestcentral",
-    "francecentral",
-    "norwayeast",
-    "uksouth",
-    "switzerlandnorth",
-    "polandcentral",
-    "italynorth",
-    "spaincentral",
-    "eastus",
-    "eastus2",
-    "westus2",
-    "westus3",
-    "centralus",
-    "canadacentral",
-    "brazilsouth",
-    "australiaeast",
-    "japaneast",
-    "koreacentral",
-    "southeastasia",
-    "centralindia",
-    "uaenorth",
-    "southafricanorth",
-];
-
 /// Values offered for prompt arguments that take one of a known set.
 fn argument_values(argument: &str) -> &'static [&'static str] {
     match argument {
         "environment" => &["dev", "staging", "prod"],
-        "region" => AZURE_REGIONS,
+        "region" => devops_mcp_azure::bicep::catalog::REGIONS,
         "stack" => &[
             "python-django",
             "python-fastapi",

@@ -71,10 +71,12 @@ pub mod params;
 register![
     create_workflow,
     doctor,
+    generate_bicep,
     list_secrets,
     run_semgrep,
     set_secret,
-    validate_workflow
+    validate_bicep,
+    validate_workflow,
 ];
 
 /// A generated file as returned to the agent.

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod bicep;
 mod common;
 mod registry;
 mod secrets;
