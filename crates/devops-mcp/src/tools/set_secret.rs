@@ -9,8 +9,11 @@ use devops_mcp_secrets::{
 };
 use rmcp::RoleServer;
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::handler::server::wrapper::Json;
-use rmcp::model::{ElicitRequestParams, ElicitationAction, ElicitationSchema};
+use rmcp::handler::server::tool::InputResponses;
+use rmcp::model::{
+    CallToolResponse, CallToolResult, ElicitRequest, ElicitRequestParams, ElicitationAction,
+    ElicitationSchema, InputRequest, InputRequests, InputRequiredResult, ProtocolVersion,
+};
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -60,6 +63,7 @@ impl DevopsServer {
     #[tool(
         name = "set_secret",
         description = "Store a secret in the local encrypted store, Azure Key Vault or GitHub Actions (repository, environment or organisation) without the value passing through you: name where it comes from (generate a random value, an environment variable of the server, a workspace file such as .env, a copy from another store, or a one-time local page where the user types it). Returns the secret's id, version and how to reference it (Key Vault reference for App Service, ${{ secrets.NAME }} for workflows), never the value. Asks before overwriting.",
+        output_schema = rmcp::handler::server::common::schema_for_output::<SetOutcome>(),
         annotations(
             title = "Set a secret",
             read_only_hint = false,
@@ -71,13 +75,35 @@ impl DevopsServer {
     pub async fn set_secret(
         &self,
         Parameters(params): Parameters<SetSecretParams>,
+        InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<SetOutcome>, ToolError> {
+    ) -> Result<CallToolResponse, ToolError> {
         let stores = crate::secrets::stores(self.config(), "mcp");
         let mut overwrite = params.overwrite && !self.config().backends.secrets.always_confirm_overwrite;
         let exists = devops_mcp_secrets::secret_exists(&stores, &params.target, &params.name).await?;
         if exists && !overwrite {
-            overwrite = self.confirm_overwrite(&context, &params.name, params.overwrite).await?;
+            let stateless = context
+                .protocol_version()
+                .is_some_and(|version| version >= ProtocolVersion::V_2026_07_28);
+            if stateless {
+                // 2026-07-28 forbids server-to-client requests: ask through an
+                // input_required result and read the answer from the retry.
+                match overwrite_answer(responses.as_ref()) {
+                    Some(true) => overwrite = true,
+                    Some(false) => {
+                        return Err(ToolError::new(format!(
+                            "the user chose to keep the existing `{}`; nothing was changed",
+                            params.name
+                        )));
+                    }
+                    None if can_elicit(&context) => {
+                        return Ok(ask_overwrite(&params.name)?.into());
+                    }
+                    None => overwrite = self.confirm_overwrite(&context, &params.name, params.overwrite).await?,
+                }
+            } else {
+                overwrite = self.confirm_overwrite(&context, &params.name, params.overwrite).await?;
+            }
         }
         let prompted = match &params.source {
             SourceSpec::Prompt { description } => {
@@ -103,8 +129,53 @@ impl DevopsServer {
             overwrite,
         };
         let outcome = devops_mcp_secrets::set_secret(&stores, request, &mut source_context).await?;
-        Ok(Json(outcome))
+        let structured = serde_json::to_value(&outcome).map_err(|e| ToolError::new(e.to_string()))?;
+        Ok(CallToolResult::structured(structured).into())
     }
+}
+
+/// The key of the overwrite question in an input_required round.
+const CONFIRM_KEY: &str = "confirm_overwrite";
+
+fn can_elicit(context: &RequestContext<RoleServer>) -> bool {
+    context
+        .client_capabilities()
+        .and_then(|capabilities| capabilities.elicitation)
+        .is_some()
+}
+
+fn overwrite_schema() -> Result<ElicitationSchema, ToolError> {
+    serde_json::from_value(serde_json::json!({
+        "type": "object",
+        "properties": { "overwrite": { "type": "boolean", "title": "Replace it", "default": false } },
+        "required": ["overwrite"]
+    }))
+    .map_err(|e| ToolError::new(e.to_string()))
+}
+
+/// An input_required result asking the user whether to replace `name`.
+fn ask_overwrite(name: &str) -> Result<InputRequiredResult, ToolError> {
+    let mut requests = InputRequests::new();
+    requests.insert(
+        CONFIRM_KEY.to_owned(),
+        InputRequest::Elicitation(ElicitRequest::new(ElicitRequestParams::FormElicitationParams {
+            meta: None,
+            message: format!("The secret `{name}` already exists. Replace it with a new value?"),
+            requested_schema: overwrite_schema()?,
+        })),
+    );
+    Ok(InputRequiredResult::from_input_requests(requests))
+}
+
+/// The user's answer from a retried call: `Some(true)` only for an accepted "yes".
+fn overwrite_answer(responses: Option<&rmcp::model::InputResponses>) -> Option<bool> {
+    let answer = responses?.get(CONFIRM_KEY)?;
+    let accepted = answer.get("action").and_then(serde_json::Value::as_str) == Some("accept");
+    let yes = answer
+        .pointer("/content/overwrite")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
+    Some(accepted && yes)
 }
 
 impl DevopsServer {
@@ -115,23 +186,14 @@ impl DevopsServer {
         name: &str,
         asked_to_overwrite: bool,
     ) -> Result<bool, ToolError> {
-        let can_ask = context
-            .client_capabilities()
-            .and_then(|capabilities| capabilities.elicitation)
-            .is_some();
-        if !can_ask {
+        if !can_elicit(context) {
             return Err(ToolError::new(if asked_to_overwrite {
                 format!("`{name}` exists and the server requires the user to confirm overwrites, but this client cannot ask (no elicitation support); ask the user to overwrite it themselves")
             } else {
                 format!("`{name}` already exists; pass `overwrite: true` to replace it (stores that keep versions keep the old value)")
             }));
         }
-        let schema: ElicitationSchema = serde_json::from_value(serde_json::json!({
-            "type": "object",
-            "properties": { "overwrite": { "type": "boolean", "title": "Replace it", "default": false } },
-            "required": ["overwrite"]
-        }))
-        .map_err(|e| ToolError::new(e.to_string()))?;
+        let schema = overwrite_schema()?;
         let answer = context
             .peer
             .create_elicitation(ElicitRequestParams::FormElicitationParams {
@@ -188,5 +250,35 @@ impl DevopsServer {
         page.value(PROMPT_TIMEOUT)
             .await
             .ok_or_else(|| ToolError::new("no value was entered within 10 minutes; nothing was stored"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_accepted_yes_confirms_an_overwrite() {
+        let answer = |value: serde_json::Value| {
+            let mut responses = rmcp::model::InputResponses::new();
+            responses.insert(CONFIRM_KEY.to_owned(), value);
+            overwrite_answer(Some(&responses))
+        };
+        assert_eq!(
+            answer(serde_json::json!({ "action": "accept", "content": { "overwrite": true } })),
+            Some(true)
+        );
+        assert_eq!(
+            answer(serde_json::json!({ "action": "accept", "content": { "overwrite": false } })),
+            Some(false)
+        );
+        assert_eq!(
+            answer(serde_json::json!({ "action": "decline" })),
+            Some(false)
+        );
+        assert_eq!(overwrite_answer(None), None);
+        assert!(serde_json::to_string(&ask_overwrite("db-password").unwrap())
+            .unwrap()
+            .contains(CONFIRM_KEY));
     }
 }
