@@ -76,6 +76,11 @@ pub(super) async fn rate_limit(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([127, 0, 0, 1]), |ConnectInfo(addr)| addr.ip());
+    // The limit protects a server exposed to a network; the local agent on
+    // loopback is the user themself and must not be throttled.
+    if client.is_loopback() {
+        return next.run(request).await;
+    }
     match state.limiter.check(client) {
         Ok(()) => next.run(request).await,
         Err(wait) => {
@@ -109,6 +114,89 @@ pub(super) async fn timeout(
         )
             .into_response(),
     }
+}
+
+/// What the `/mcp` guard needs: the session table and the body limit.
+pub(crate) struct McpGuard {
+    pub sessions: Arc<rmcp::transport::streamable_http_server::session::local::LocalSessionManager>,
+    pub max_body_bytes: usize,
+}
+
+fn jsonrpc_error(status: StatusCode, code: i32, message: &str) -> Response {
+    (
+        status,
+        axum::Json(serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": null,
+            "error": { "code": code, "message": message },
+        })),
+    )
+        .into_response()
+}
+
+/// Protocol errors rmcp's Streamable HTTP answers loosely: malformed JSON
+/// gets `400` with `-32700` (not `415`), JSON that is no JSON-RPC message
+/// gets `400` with `-32600`, and `DELETE` of an unknown session gets `404`.
+pub(super) async fn check_mcp_request(
+    State(guard): State<Arc<McpGuard>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    use rmcp::transport::streamable_http_server::session::SessionManager;
+    if request.method() == Method::DELETE {
+        let id = request
+            .headers()
+            .get("mcp-session-id")
+            .and_then(|value| value.to_str().ok())
+            .map(std::sync::Arc::<str>::from);
+        if let Some(id) = id
+            && !guard.sessions.has_session(&id).await.unwrap_or(false)
+        {
+            return (StatusCode::NOT_FOUND, "unknown or closed session").into_response();
+        }
+        return next.run(request).await;
+    }
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let json_body = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.to_ascii_lowercase().starts_with("application/json"));
+    if !json_body {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, guard.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return jsonrpc_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                -32600,
+                &format!("request body over {} bytes", guard.max_body_bytes),
+            );
+        }
+    };
+    if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+        return jsonrpc_error(
+            StatusCode::BAD_REQUEST,
+            -32700,
+            &format!("parse error: {error}"),
+        );
+    }
+    let response = next
+        .run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await;
+    if response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        // The body was JSON, so rmcp refused the message shape, not the media type.
+        return jsonrpc_error(
+            StatusCode::BAD_REQUEST,
+            -32600,
+            "invalid request: the body is JSON but not a JSON-RPC message (or batch) this server accepts",
+        );
+    }
+    response
 }
 
 /// Which `Host` and `Origin` values the legacy routes accept.

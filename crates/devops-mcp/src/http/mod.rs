@@ -74,9 +74,10 @@ pub fn router(server: DevopsServer, config: HttpConfig, shutdown: CancellationTo
         .with_max_request_body_bytes(config.max_body_bytes)
         .with_cancellation_token(shutdown.child_token());
     let factory_server = server.clone();
+    let sessions = Arc::new(LocalSessionManager::default());
     let streamable = StreamableHttpService::new(
         move || Ok(factory_server.session()),
-        LocalSessionManager::default().into(),
+        Arc::clone(&sessions),
         streamable_config,
     );
 
@@ -95,13 +96,25 @@ pub fn router(server: DevopsServer, config: HttpConfig, shutdown: CancellationTo
             hosts,
             guard::check_host_and_origin,
         ));
-    let protected = Router::new()
-        .nest_service("/mcp", streamable)
-        .merge(legacy)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_bearer,
-        ));
+    let mcp_guard = Arc::new(guard::McpGuard {
+        sessions,
+        max_body_bytes: state.config.max_body_bytes,
+    });
+    let mcp =
+        Router::new()
+            .nest_service("/mcp", streamable)
+            .layer(axum::middleware::from_fn_with_state(
+                mcp_guard,
+                guard::check_mcp_request,
+            ));
+    let protected =
+        Router::new()
+            .merge(mcp)
+            .merge(legacy)
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_bearer,
+            ));
     Router::new()
         .route(
             "/.well-known/oauth-protected-resource",
