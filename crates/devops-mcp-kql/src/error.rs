@@ -38,4 +38,92 @@ pub enum KqlError {
         /// The type as given.
         ty: String,
     },
+    /// Semantic analysis found errors (unknown tables or columns, type
+    /// mismatches, ...); each diagnostic has a position and suggestions.
+    #[error("{}", summarize(diagnostics))]
+    Invalid {
+        /// The error diagnostics, in source order.
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// The query is valid KQL but the local engine cannot run part of it
+    /// (an unsupported operator or function), or a value it needs is not
+    /// usable; the diagnostic points at the construct.
+    #[error("{diagnostic}")]
+    Plan {
+        /// What and where.
+        diagnostic: Box<Diagnostic>,
+    },
+    /// Running the query failed.
+    #[error("query execution failed: {message}")]
+    Execution {
+        /// The engine's message.
+        message: String,
+    },
+    /// The query ran longer than the timeout.
+    #[error(
+        "the query did not finish within {seconds} s; narrow the time range or add filters, or raise the timeout"
+    )]
+    Timeout {
+        /// The timeout.
+        seconds: f64,
+    },
+    /// The caller cancelled the query.
+    #[error("the query was cancelled")]
+    Cancelled,
+    /// The query needed more memory than allowed.
+    #[error(
+        "the query needs more than {limit_bytes} bytes of memory; summarize or filter earlier, or raise the memory limit ({message})"
+    )]
+    MemoryLimit {
+        /// The limit.
+        limit_bytes: usize,
+        /// The engine's message.
+        message: String,
+    },
+    /// A table file cannot be read or its schema is unusable.
+    #[error("table data `{path}` cannot be used: {reason}")]
+    DataSource {
+        /// The file or folder.
+        path: String,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
+}
+
+/// "N errors: first message".
+fn summarize(diagnostics: &[Diagnostic]) -> String {
+    match diagnostics {
+        [] => "the query is invalid".to_string(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} (and {} more errors)", rest.len()),
+    }
+}
+
+impl KqlError {
+    /// The diagnostics (with positions and suggestions) this error
+    /// carries, for a tool result.
+    #[must_use]
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            KqlError::Parse(e) => vec![(*e.diagnostic).clone()],
+            KqlError::Invalid { diagnostics } => diagnostics.clone(),
+            KqlError::Plan { diagnostic } => vec![(**diagnostic).clone()],
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl From<datafusion::error::DataFusionError> for KqlError {
+    fn from(e: datafusion::error::DataFusionError) -> Self {
+        let message = e.to_string();
+        KqlError::Execution { message }
+    }
+}
+
+impl From<datafusion::arrow::error::ArrowError> for KqlError {
+    fn from(e: datafusion::arrow::error::ArrowError) -> Self {
+        KqlError::Execution {
+            message: e.to_string(),
+        }
+    }
 }

@@ -1,5 +1,6 @@
-//! KQL (Kusto Query Language) front end: lexer, parser and semantic
-//! analysis, with no I/O and no dependency on any server or protocol.
+//! KQL (Kusto Query Language) engine: lexer, parser, semantic analysis,
+//! and execution on local data with Apache DataFusion, with no dependency
+//! on any server or protocol.
 //!
 //! - [`parse`] turns query text into a [`Query`] syntax tree, or a
 //!   [`ParseError`] with the line, column, expected tokens and a "did you
@@ -8,13 +9,20 @@
 //! - [`analyze`] resolves names against a [`Catalog`] of table schemas,
 //!   applies KQL's type rules and reports [`Diagnostic`]s with positions
 //!   and suggestions, plus the output schema of the query.
-//!
 //! - [`validate`] does both and returns every problem as diagnostics, the
 //!   shape a `validate_only` request needs.
+//! - [`LocalEngine`] runs queries on tables from JSON lines, CSV and
+//!   Parquet files with KQL's semantics (joins, nulls, `bin`, string
+//!   operators, dynamic values, ...) and returns a typed [`QueryResult`],
+//!   with a row limit, a timeout, a memory limit and cancellation.
+//! - [`write_sample_telemetry`] writes a deterministic Application
+//!   Insights data set with planted incidents.
 //!
 //! The grammar follows Microsoft's Kusto.Language parser; the crate's
 //! tests check that both accept and reject the same queries on the
-//! official documentation examples.
+//! official documentation examples, and run those examples on the engine.
+//! Parsing and analysis do no I/O; only [`LocalEngine`] (the table files
+//! it opens and scans) and the sample writer touch files.
 //!
 //! ```
 //! use devops_mcp_kql::{Catalog, Column, KqlType, validate};
@@ -38,11 +46,14 @@ pub mod ast;
 mod catalog;
 mod diagnostic;
 mod error;
+mod execute;
 mod functions;
 mod keywords;
 mod lexer;
 mod literal;
+mod local;
 mod parser;
+mod sample;
 mod span;
 mod types;
 
@@ -51,7 +62,11 @@ pub use ast::Query;
 pub use catalog::{Catalog, Column, TableSchema, app_insights_catalog};
 pub use diagnostic::{Diagnostic, Severity, closest, edit_distance};
 pub use error::{KqlError, ParseError};
+pub use execute::{PlannedQuery, QueryResult, ResultColumn, RunOptions, Statistics};
+pub use local::{LocalEngine, TableFormat};
+pub use sample::{SampleFormat, SampleSummary, write_sample_telemetry, write_sample_telemetry_as};
 pub use span::{LineColumn, LineIndex, Span};
+pub use tokio_util::sync::CancellationToken;
 pub use types::KqlType;
 
 /// Parses a KQL query (statements separated by `;`).

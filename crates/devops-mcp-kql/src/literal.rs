@@ -192,7 +192,7 @@ pub(crate) fn parse_suffixed_timespan(text: &str) -> Option<i64> {
 
 /// Content of `timespan(...)`: a suffixed value, `[-][d.]hh:mm[:ss[.fffffff]]`,
 /// or a bare number of days.
-fn parse_timespan_content(text: &str) -> Option<i64> {
+pub(crate) fn parse_timespan_content(text: &str) -> Option<i64> {
     if let Some(v) = parse_suffixed_timespan(text) {
         return Some(v);
     }
@@ -501,7 +501,7 @@ fn parse_rfc_datetime(text: &str) -> Option<i64> {
     Some(ticks - offset)
 }
 
-fn parse_guid(text: &str) -> Option<String> {
+pub(crate) fn parse_guid(text: &str) -> Option<String> {
     let groups: Vec<&str> = text.split('-').collect();
     let lengths = [8, 4, 4, 4, 12];
     let ok = groups.len() == 5

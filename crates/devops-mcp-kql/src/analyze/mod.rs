@@ -24,7 +24,7 @@ use crate::diagnostic::{Diagnostic, Severity, closest};
 use crate::span::{LineIndex, Span};
 use crate::types::KqlType;
 
-pub(crate) use schema::{Col, Schema};
+pub(crate) use schema::{Col, Schema, wildcard_matches};
 
 /// The result of analysing a query.
 #[derive(Debug, Clone, PartialEq, Serialize)]
