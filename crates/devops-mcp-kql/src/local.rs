@@ -485,6 +485,12 @@ fn storage_to_engine(e: Expr, storage: &DataType, ty: KqlType, nullable: bool) -
         storage,
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
     );
+    // Already in the engine's representation: a plain column, so that
+    // filters (and TopK's dynamic filter) reach the Parquet scan.
+    if !is_text && *storage == arrow_type(ty) && ty != KqlType::DateTime && ty != KqlType::Timespan
+    {
+        return e;
+    }
     match (storage, ty) {
         (DataType::Timestamp(..) | DataType::Date32 | DataType::Date64, KqlType::DateTime) => cast(
             cast(e, DataType::Timestamp(TimeUnit::Nanosecond, None)),

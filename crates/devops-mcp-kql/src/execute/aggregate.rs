@@ -965,28 +965,70 @@ pub(crate) fn list_element(list: Expr, i: usize, ty: KqlType) -> Expr {
     let func: VecFn = Arc::new(move |args, rows| {
         let array = args[0].to_array(rows)?;
         let list = array.as_list::<i32>();
-        let values: Vec<Option<ScalarValue>> = (0..list.len())
-            .map(|r| {
-                if list.is_null(r) {
-                    return None;
+        let offsets = list.value_offsets();
+        // The index of element `i` of row `r` in the flat values, if any.
+        let at = |r: usize| -> Option<usize> {
+            if list.is_null(r) {
+                return None;
+            }
+            let (start, end) = (
+                usize::try_from(offsets[r]).ok()?,
+                usize::try_from(offsets[r + 1]).ok()?,
+            );
+            (start + i < end).then_some(start + i)
+        };
+        let values = list.values();
+        let out: ArrayRef = match values.data_type() {
+            DataType::Utf8 => {
+                let strings = values.as_string::<i32>();
+                let mut b = datafusion::arrow::array::StringBuilder::with_capacity(
+                    list.len(),
+                    list.len() * 8,
+                );
+                for r in 0..list.len() {
+                    match at(r).filter(|k| strings.is_valid(*k)) {
+                        Some(k) => b.append_value(strings.value(k)),
+                        None => b.append_null(),
+                    }
                 }
-                let inner = list.value(r);
-                if i < inner.len() {
-                    ScalarValue::try_from_array(&inner, i).ok()
+                Arc::new(b.finish())
+            }
+            DataType::Int64 => {
+                let p = values.as_primitive::<Int64Type>();
+                Arc::new(
+                    (0..list.len())
+                        .map(|r| at(r).filter(|k| p.is_valid(*k)).map(|k| p.value(k)))
+                        .collect::<datafusion::arrow::array::Int64Array>(),
+                )
+            }
+            DataType::Float64 => {
+                let p = values.as_primitive::<Float64Type>();
+                Arc::new(
+                    (0..list.len())
+                        .map(|r| at(r).filter(|k| p.is_valid(*k)).map(|k| p.value(k)))
+                        .collect::<datafusion::arrow::array::Float64Array>(),
+                )
+            }
+            _ => {
+                let dt = arrow_type(ty);
+                let scalars: Vec<ScalarValue> = (0..list.len())
+                    .map(|r| match at(r) {
+                        Some(k) => ScalarValue::try_from_array(values, k),
+                        None => ScalarValue::try_from(&dt),
+                    })
+                    .collect::<DfResult<_>>()?;
+                if scalars.is_empty() {
+                    datafusion::arrow::array::new_empty_array(&dt)
                 } else {
-                    None
+                    ScalarValue::iter_to_array(scalars)?
                 }
-            })
-            .collect();
+            }
+        };
         let dt = arrow_type(ty);
-        let scalars: Vec<ScalarValue> = values
-            .into_iter()
-            .map(|v| v.unwrap_or_else(|| ScalarValue::try_from(&dt).unwrap_or(ScalarValue::Null)))
-            .collect();
-        let out = if scalars.is_empty() {
-            datafusion::arrow::array::new_empty_array(&dt)
+        let out = if out.data_type() == &dt {
+            out
         } else {
-            ScalarValue::iter_to_array(scalars)?
+            datafusion::arrow::compute::cast(&out, &dt)?
         };
         Ok(ColumnarValue::Array(out))
     });
@@ -1342,8 +1384,13 @@ impl datafusion::logical_expr::GroupsAccumulator for PercentileGroups {
 
     fn state(&mut self, emit_to: datafusion::logical_expr::EmitTo) -> DfResult<Vec<ArrayRef>> {
         let groups = emit_to.take_needed(&mut self.groups);
-        let values: Vec<ScalarValue> = groups.iter().map(PercentileAccumulator::values).collect();
-        Ok(vec![ScalarValue::iter_to_array(values)?])
+        let template = PercentileAccumulator {
+            ps: Vec::new(),
+            integer: self.integer,
+            ints: Vec::new(),
+            reals: Vec::new(),
+        };
+        Ok(vec![Arc::new(template.value_lists(&groups))])
     }
 
     fn merge_batch(
@@ -1403,21 +1450,31 @@ impl PercentileAccumulator {
     }
 
     fn values(&self) -> ScalarValue {
-        if self.integer {
-            let values: Vec<ScalarValue> = self
-                .ints
-                .iter()
-                .map(|v| ScalarValue::Int64(Some(*v)))
-                .collect();
-            ScalarValue::List(ScalarValue::new_list_nullable(&values, &DataType::Int64))
+        ScalarValue::List(Arc::new(self.value_lists(std::slice::from_ref(self))))
+    }
+
+    /// One list per accumulator, built from the raw values (no scalar
+    /// per element: the state of a group can hold millions of values).
+    fn value_lists(&self, groups: &[PercentileAccumulator]) -> ListArray {
+        use datafusion::arrow::buffer::OffsetBuffer;
+        let (values, lengths): (ArrayRef, Vec<usize>) = if self.integer {
+            let all: Vec<i64> = groups.iter().flat_map(|g| g.ints.iter().copied()).collect();
+            (
+                Arc::new(datafusion::arrow::array::Int64Array::from(all)),
+                groups.iter().map(|g| g.ints.len()).collect(),
+            )
         } else {
-            let values: Vec<ScalarValue> = self
-                .reals
+            let all: Vec<f64> = groups
                 .iter()
-                .map(|v| ScalarValue::Float64(Some(*v)))
+                .flat_map(|g| g.reals.iter().copied())
                 .collect();
-            ScalarValue::List(ScalarValue::new_list_nullable(&values, &DataType::Float64))
-        }
+            (
+                Arc::new(datafusion::arrow::array::Float64Array::from(all)),
+                groups.iter().map(|g| g.reals.len()).collect(),
+            )
+        };
+        let field = Arc::new(Field::new("item", values.data_type().clone(), true));
+        ListArray::new(field, OffsetBuffer::from_lengths(lengths), values, None)
     }
 }
 

@@ -447,24 +447,20 @@ fn match_pieces(
             }
             return true;
         }
-        let candidates: Vec<usize> = match &pieces[i + 1] {
-            Piece::Text(t) if !t.is_empty() => rest
-                .match_indices(t.as_str())
-                .map(|(o, _)| pos + o)
-                .collect(),
-            _ => (pos..=text.len())
-                .filter(|e| text.is_char_boundary(*e))
-                .collect(),
-        };
-        for end in candidates {
+        let attempt = |end: usize, spans: &mut [Option<(usize, usize)>]| {
             if let Some(k) = index {
                 spans[k] = Some((pos, end));
             }
-            if match_pieces(text, pieces, i + 1, end, spans) {
-                return true;
-            }
+            match_pieces(text, pieces, i + 1, end, spans)
+        };
+        match &pieces[i + 1] {
+            Piece::Text(t) if !t.is_empty() => rest
+                .match_indices(t.as_str())
+                .any(|(o, _)| attempt(pos + o, spans)),
+            _ => (pos..=text.len())
+                .filter(|e| text.is_char_boundary(*e))
+                .any(|end| attempt(end, spans)),
         }
-        false
     };
     match piece {
         Piece::Text(t) => {

@@ -101,7 +101,18 @@ pub(crate) fn project_plan(
         .into_iter()
         .map(|(name, t)| t.expr.alias(name))
         .collect();
-    let plan = LogicalPlanBuilder::from(plan).project(exprs)?.build()?;
+    // A Projection built directly: the builder's column normalization
+    // walks the whole plan for every expression, which makes planning
+    // quadratic in the number of operators. The planner's references are
+    // already unambiguous (unique unqualified names, or qualified after
+    // joins).
+    let plan = match datafusion::logical_expr::Projection::try_new(
+        exprs.clone(),
+        Arc::new(plan.clone()),
+    ) {
+        Ok(projection) => LogicalPlan::Projection(projection),
+        Err(_) => LogicalPlanBuilder::from(plan).project(exprs)?.build()?,
+    };
     Ok(Frame { plan, cols, order })
 }
 
