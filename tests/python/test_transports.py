@@ -221,15 +221,8 @@ async def test_progress_notifications_of_a_long_call(connect: Any, long_tool: Lo
 
 
 async def test_cancel_a_long_call_stops_the_work(
-    connect: Any, long_tool: LongTool, tmp_path: Path, transport: Any, request: Any
+    connect: Any, long_tool: LongTool, tmp_path: Path
 ) -> None:
-    if transport.id == "http-stateless-legacy":
-        # KNOWN GAP, strict: a stateless server has no session, so a 2025-era
-        # client's notifications/cancelled arrives as an unrelated POST and
-        # cannot be matched to the running call. Fix: a server-wide map from
-        # in-flight request to cancellation token. strict=True makes this test
-        # fail as soon as cancellation starts working, so the mark gets removed.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="stateless cancellation by notification is not routed yet"))
     workspace = tmp_path / "scan"
     workspace.mkdir()
     arguments = long_tool.prepare_workspace(workspace)

@@ -76,6 +76,8 @@ struct Shared {
     notifier: Notifier,
     /// Tool calls under way, so a shutdown can let them finish.
     in_flight: tokio_util::task::TaskTracker,
+    /// Stateless HTTP calls, so a `notifications/cancelled` can reach them.
+    stateless_calls: Arc<crate::http::StatelessCalls>,
     /// The Azure resource type data, loaded on first use.
     bicep_types: std::sync::OnceLock<Option<Arc<devops_mcp_azure::bicep::TypeIndex>>>,
     /// The semgrep scanner, created when first found.
@@ -117,6 +119,7 @@ impl DevopsServer {
                 prompts,
                 notifier: Notifier::default(),
                 in_flight: tokio_util::task::TaskTracker::new(),
+                stateless_calls: Arc::default(),
                 workflow_schema: std::sync::OnceLock::new(),
                 scanner: std::sync::Mutex::new(None),
                 bicep_types: std::sync::OnceLock::new(),
@@ -192,6 +195,11 @@ impl DevopsServer {
         let scanner = Arc::new(create()?);
         *slot = Some(Arc::clone(&scanner));
         Ok(scanner)
+    }
+
+    /// The table of in-flight stateless HTTP calls, for the `/mcp` guard.
+    pub(crate) fn stateless_calls(&self) -> Arc<crate::http::StatelessCalls> {
+        Arc::clone(&self.shared.stateless_calls)
     }
 
     /// Wait, at most `grace`, for the tool calls under way to finish.
@@ -497,6 +505,11 @@ impl ServerHandler for DevopsServer {
         }
         tracing::info!(tool = %request.name, "tools/call");
         let _in_flight = self.shared.in_flight.token();
+        let _cancellable = self.shared.stateless_calls.register(
+            context.extensions.get::<axum::http::request::Parts>(),
+            &context.id,
+            &context.ct,
+        );
         self.shared
             .tools
             .call(ToolCallContext::new(self, request, context))

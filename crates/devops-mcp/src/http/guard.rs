@@ -120,6 +120,8 @@ pub(super) async fn timeout(
 pub(crate) struct McpGuard {
     pub sessions: Arc<rmcp::transport::streamable_http_server::session::local::LocalSessionManager>,
     pub max_body_bytes: usize,
+    /// In-flight stateless calls, which `notifications/cancelled` reaches here.
+    pub stateless_calls: Arc<super::StatelessCalls>,
 }
 
 fn jsonrpc_error(status: StatusCode, code: i32, message: &str) -> Response {
@@ -184,6 +186,15 @@ pub(super) async fn check_mcp_request(
             -32700,
             &format!("parse error: {error}"),
         );
+    }
+    if !parts.headers.contains_key("mcp-session-id") {
+        // Without a session rmcp drops notifications; route cancellations here.
+        let peer = super::stateless_cancel::peer_ip(&parts.extensions);
+        for id in super::stateless_cancel::cancelled_ids(&bytes) {
+            if guard.stateless_calls.cancel(&parts.headers, peer, &id) {
+                tracing::info!(request_id = %id, "cancelled a stateless call");
+            }
+        }
     }
     let response = next
         .run(Request::from_parts(parts, axum::body::Body::from(bytes)))

@@ -6,6 +6,7 @@
 mod auth;
 mod guard;
 mod legacy_sse;
+mod stateless_cancel;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use crate::config::HttpConfig;
 use crate::server::DevopsServer;
 
 pub use auth::protected_resource_metadata;
+pub(crate) use stateless_cancel::StatelessCalls;
 
 /// How long in-flight tool calls may run on after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -81,6 +83,7 @@ pub fn router(server: DevopsServer, config: HttpConfig, shutdown: CancellationTo
         streamable_config,
     );
 
+    let stateless_calls = server.stateless_calls();
     let state = Arc::new(HttpState {
         limiter: guard::RateLimiter::new(config.rate_limit_per_minute),
         legacy: legacy_sse::Sessions::new(server),
@@ -99,6 +102,7 @@ pub fn router(server: DevopsServer, config: HttpConfig, shutdown: CancellationTo
     let mcp_guard = Arc::new(guard::McpGuard {
         sessions,
         max_body_bytes: state.config.max_body_bytes,
+        stateless_calls,
     });
     let mcp =
         Router::new()
