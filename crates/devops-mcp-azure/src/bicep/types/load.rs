@@ -4,13 +4,15 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::TypeIndex;
+use super::{TypeFileContent, TypeIndex};
 use crate::error::Error;
 
 impl TypeIndex {
-    /// Loads `index.json` from `dir` and every `types.json` it references (relative to
-    /// `dir`). Referenced files that are missing make their resource types unchecked rather
-    /// than failing the load, so a trimmed copy works.
+    /// Loads `index.json` from `dir` and notes every `types.json` it references (relative
+    /// to `dir`); each is read and parsed on first use, so loading the full upstream package
+    /// costs one directory walk, not a gigabyte of reads. Referenced files that are missing
+    /// make their resource types unchecked rather than failing the load, so a trimmed copy
+    /// works.
     ///
     /// # Errors
     /// [`Error::TypeData`] when `index.json` cannot be read or is not in the bicep-types
@@ -51,8 +53,10 @@ impl TypeIndex {
                     reason: "a referenced file leaves the type directory".to_owned(),
                 });
             }
-            match std::fs::read_to_string(dir.join(&rel)) {
-                Ok(text) => files.push((rel, text)),
+            let path = dir.join(&rel);
+            match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_file() => files.push((rel, TypeFileContent::OnDisk(path))),
+                Ok(_) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => {
                     return Err(Error::TypeData {
@@ -62,6 +66,11 @@ impl TypeIndex {
                 }
             }
         }
-        Self::from_sources(&source, &index_json, files)
+        Self::build(&source, &index_json, files)
     }
+}
+
+/// Reads a `types.json` the index referenced, on first use.
+pub(super) fn read_type_file(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }

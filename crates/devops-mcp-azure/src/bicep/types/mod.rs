@@ -8,7 +8,8 @@
 //! ReadOnly = 2, WriteOnly = 4, DeployTimeConstant = 8, Identifier = 16. Look-ups ignore case,
 //! as the compiler's do.
 //!
-//! Parsing is pure ([`TypeIndex::from_sources`]); reading a directory lives in [`load`].
+//! Parsing is pure ([`TypeIndex::from_sources`]); reading a directory, and each file on
+//! first use, lives in [`load`].
 //! Files are parsed lazily on first use, because the full upstream package holds thousands
 //! of files of which a template needs a handful.
 
@@ -208,8 +209,15 @@ pub enum TypeNode {
 
 struct TypeFile {
     path: String,
-    text: String,
+    content: TypeFileContent,
     parsed: OnceLock<Result<Vec<TypeNode>, String>>,
+}
+
+/// A `types.json` file's text, or where to read it on first use: the full upstream
+/// package is over a gigabyte of JSON, of which a template needs a few files.
+enum TypeFileContent {
+    Text(String),
+    OnDisk(std::path::PathBuf),
 }
 
 /// An entry of `index.json`.
@@ -260,6 +268,20 @@ impl TypeIndex {
         index_json: &str,
         files: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, Error> {
+        Self::build(
+            source,
+            index_json,
+            files
+                .into_iter()
+                .map(|(path, text)| (path, TypeFileContent::Text(text))),
+        )
+    }
+
+    fn build(
+        source: &str,
+        index_json: &str,
+        files: impl IntoIterator<Item = (String, TypeFileContent)>,
+    ) -> Result<Self, Error> {
         let bad = |reason: String| Error::TypeData {
             path: format!("{source}/index.json"),
             reason,
@@ -272,11 +294,11 @@ impl TypeIndex {
             .ok_or_else(|| bad("no \"resources\" object".to_owned()))?;
         let mut file_numbers: HashMap<String, usize> = HashMap::new();
         let mut type_files = Vec::new();
-        for (path, text) in files {
+        for (path, content) in files {
             file_numbers.insert(path.clone(), type_files.len());
             type_files.push(TypeFile {
                 path,
-                text,
+                content,
                 parsed: OnceLock::new(),
             });
         }
@@ -410,7 +432,11 @@ impl TypeIndex {
             .ok_or_else(|| format!("no type file #{}", at.file))?;
         let nodes = file
             .parsed
-            .get_or_init(|| parse_file(at.file, &file.text))
+            .get_or_init(|| match &file.content {
+                TypeFileContent::Text(text) => parse_file(at.file, text),
+                TypeFileContent::OnDisk(path) => load::read_type_file(path)
+                    .and_then(|text| parse_file(at.file, &text)),
+            })
             .as_ref()
             .map_err(|e| format!("{}: {e}", file.path))?;
         nodes
@@ -595,6 +621,37 @@ mod tests {
         assert_eq!(p.matches("-x"), Some(false));
         let q = Pattern::new("^[a-z]+$");
         assert_eq!(q.matches("abc"), Some(true));
+    }
+
+    #[test]
+    fn type_files_are_read_on_first_use_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let index = r##"{"resources": {
+            "Microsoft.A/things@2024-01-01": {"$ref": "a/types.json#/1"},
+            "Microsoft.B/things@2024-01-01": {"$ref": "b/types.json#/0"},
+            "Microsoft.C/things@2024-01-01": {"$ref": "c/types.json#/0"}
+        }}"##;
+        std::fs::write(dir.path().join("index.json"), index).expect("index");
+        for sub in ["a", "b"] {
+            std::fs::create_dir(dir.path().join(sub)).expect("dir");
+        }
+        let a = r##"[{"$type": "ObjectType", "name": "body", "properties": {}},
+                    {"$type": "ResourceType", "name": "Microsoft.A/things@2024-01-01", "body": {"$ref": "#/0"}}]"##;
+        std::fs::write(dir.path().join("a/types.json"), a).expect("a");
+        // Broken, but never needed unless Microsoft.B is checked.
+        std::fs::write(dir.path().join("b/types.json"), "not json").expect("b");
+
+        let types = TypeIndex::load_dir(dir.path()).expect("loads without reading the files");
+        assert_eq!(types.len(), 2, "c/types.json is missing, so Microsoft.C is unchecked");
+        let found = types
+            .resource("Microsoft.A/things", "2024-01-01")
+            .expect("a parses")
+            .expect("a present");
+        assert_eq!(found.name, "Microsoft.A/things@2024-01-01");
+        let broken = types
+            .resource("Microsoft.B/things", "2024-01-01")
+            .expect_err("b is malformed");
+        assert!(broken.contains("b/types.json"), "{broken}");
     }
 
     #[test]
