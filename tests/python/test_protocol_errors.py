@@ -14,6 +14,7 @@ Expected errors (JSON-RPC 2.0 and the MCP transports):
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 import time
@@ -189,6 +190,23 @@ def test_http_oversize_body_gets_413(streamable: StreamableSession) -> None:
     status = post_oversize(streamable.server, "/mcp", streamable.headers())
     assert status.startswith("HTTP/1.1 413"), status
     assert_http_serving(streamable, 100)
+
+
+def test_http_oversize_body_413_reaches_a_client_that_writes_first(streamable: StreamableSession) -> None:
+    """A client that sends its whole request before reading (Python's
+    http.client, many scripts) still gets the 413 and its JSON-RPC error: the
+    server reads the rest of the body before answering instead of closing on it."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", streamable.server.port, timeout=30)
+    try:
+        connection.request("POST", "/mcp", body=oversize_ping(6), headers={**MCP_HEADERS, **streamable.headers()})
+        reply = connection.getresponse()
+        assert reply.status == 413, reply.status
+        assert_error(json.loads(reply.read()), None, -32600)
+    finally:
+        connection.close()
+    assert_http_serving(streamable, 110)
 
 
 def test_http_unknown_session_gets_404(streamable: StreamableSession) -> None:

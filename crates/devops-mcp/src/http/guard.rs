@@ -17,6 +17,13 @@ use super::HttpState;
 /// Clients remembered by the rate limiter before the idle ones are dropped.
 const MAX_TRACKED_CLIENTS: usize = 10_000;
 
+/// How much of an oversized body is read and thrown away before the `413`
+/// is sent, and for how long at most: a client that writes its whole request
+/// before reading the answer (Python's `http.client`, many scripts) would
+/// otherwise see a connection reset instead of the error.
+const DRAIN_MAX_BYTES: usize = 64 << 20;
+const DRAIN_MAX_TIME: Duration = Duration::from_secs(5);
+
 /// A token bucket per client address.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
@@ -170,9 +177,9 @@ pub(super) async fn check_mcp_request(
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, guard.max_body_bytes).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
+    let bytes = match read_body_or_drain(body, guard.max_body_bytes).await {
+        Some(bytes) => bytes,
+        None => {
             return jsonrpc_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 -32600,
@@ -208,6 +215,33 @@ pub(super) async fn check_mcp_request(
         );
     }
     response
+}
+
+/// The body, when it is at most `limit` bytes. A longer one is read on and
+/// discarded (bounded by [`DRAIN_MAX_BYTES`] and [`DRAIN_MAX_TIME`]) so the
+/// client is reading when the `413` comes, and `None` is returned.
+async fn read_body_or_drain(body: axum::body::Body, limit: usize) -> Option<axum::body::Bytes> {
+    use futures::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut collected = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.ok()?;
+        if collected.len() + chunk.len() > limit {
+            let mut drained = collected.len() + chunk.len();
+            let _ = tokio::time::timeout(DRAIN_MAX_TIME, async {
+                while drained < DRAIN_MAX_BYTES {
+                    match stream.next().await {
+                        Some(Ok(chunk)) => drained += chunk.len(),
+                        _ => break,
+                    }
+                }
+            })
+            .await;
+            return None;
+        }
+        collected.extend_from_slice(&chunk);
+    }
+    Some(collected.into())
 }
 
 /// Which `Host` and `Origin` values the legacy routes accept.
