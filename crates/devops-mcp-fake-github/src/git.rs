@@ -1,5 +1,5 @@
-//! A repository's git object store: blobs, trees and commits with real git
-//! object ids (SHA-1 over git's object encoding), so a client that compares
+//! A repository's git object store: blobs, trees, commits and annotated
+//! tags with real git object ids (SHA-1 over git's object encoding), so a client that compares
 //! ids with `git hash-object` or with what GitHub returned sees the same.
 
 use std::collections::{BTreeMap, HashMap};
@@ -54,11 +54,36 @@ pub(crate) struct Commit {
     pub committer: Person,
 }
 
+/// An annotated tag object: a named, signed-off pointer at another object.
+#[derive(Debug, Clone)]
+pub(crate) struct Tag {
+    /// The object tagged (usually a commit, sometimes another tag).
+    pub object: String,
+    /// Its type: `commit`, `tree`, `blob` or `tag`.
+    pub object_type: &'static str,
+    pub tag: String,
+    pub message: String,
+    pub tagger: Person,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) enum Object {
     Blob(Vec<u8>),
     Tree(Vec<TreeEntry>),
     Commit(Commit),
+    Tag(Tag),
+}
+
+impl Object {
+    /// The type name git and the REST API use.
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self {
+            Object::Blob(_) => "blob",
+            Object::Tree(_) => "tree",
+            Object::Commit(_) => "commit",
+            Object::Tag(_) => "tag",
+        }
+    }
 }
 
 /// A flattened tree: path to (mode, kind, sha) for every non-tree entry.
@@ -134,6 +159,45 @@ impl Store {
         let sha = hash("commit", body.as_bytes());
         self.objects.insert(sha.clone(), Object::Commit(commit));
         sha
+    }
+
+    pub(crate) fn tag(&self, sha: &str) -> Option<&Tag> {
+        match self.objects.get(sha) {
+            Some(Object::Tag(tag)) => Some(tag),
+            _ => None,
+        }
+    }
+
+    /// Write an annotated tag object (`git mktag` encoding).
+    pub(crate) fn put_tag(&mut self, tag: Tag) -> String {
+        let body = format!(
+            "object {}\ntype {}\ntag {}\ntagger {} <{}> {} +0000\n\n{}",
+            tag.object,
+            tag.object_type,
+            tag.tag,
+            tag.tagger.name,
+            tag.tagger.email,
+            tag.tagger.time,
+            tag.message
+        );
+        let sha = hash("tag", body.as_bytes());
+        self.objects.insert(sha.clone(), Object::Tag(tag));
+        sha
+    }
+
+    /// The commit a ref target finally points at, following tag objects.
+    pub(crate) fn peel(&self, sha: &str) -> Option<String> {
+        let mut current = sha.to_owned();
+        // Tags of tags are legal; a cycle is not possible with real ids, but
+        // the bound keeps a corrupted store from looping.
+        for _ in 0..16 {
+            match self.objects.get(&current)? {
+                Object::Commit(_) => return Some(current),
+                Object::Tag(tag) => current = tag.object.clone(),
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// Every non-tree entry under `tree`, by full path.
@@ -270,5 +334,37 @@ mod tests {
             store.build(&Flat::new()),
             "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
         );
+    }
+
+    #[test]
+    fn tag_object_ids_match_git() {
+        let mut store = Store::default();
+        let tagger = Person {
+            name: "octo".into(),
+            email: "octo@example.com".into(),
+            time: 1_700_000_000,
+        };
+        let tree = store.build(&Flat::new());
+        let commit = store.put_commit(Commit {
+            tree,
+            parents: Vec::new(),
+            message: "init\n".into(),
+            author: tagger.clone(),
+            committer: tagger.clone(),
+        });
+        // GIT_AUTHOR_DATE/GIT_COMMITTER_DATE='1700000000 +0000'
+        // git commit-tree 4b825dc... -m init  (name octo, email octo@example.com)
+        assert_eq!(commit, "19eedb8a5f40a61762e4d2b299e8e56fbb9156cd");
+        let tag = store.put_tag(Tag {
+            object: commit.clone(),
+            object_type: "commit",
+            tag: "v1.0.0".into(),
+            message: "Release v1.0.0\n".into(),
+            tagger,
+        });
+        // GIT_COMMITTER_DATE='1700000000 +0000' git tag -a v1.0.0 -m 'Release v1.0.0' <commit>
+        // git rev-parse v1.0.0
+        assert_eq!(tag, "f9d6c924e72f431d35c7669bfa21e9e8ea068507");
+        assert_eq!(store.peel(&tag), Some(commit));
     }
 }

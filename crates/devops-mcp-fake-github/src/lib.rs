@@ -11,13 +11,14 @@
 //! [`FakeGithub::assert_contract_clean`].
 //!
 //! Behaviour is programmable, in memory: repositories (default branch,
-//! files, visibility, archived, collaborators, environments), organisations,
-//! tokens (classic with scopes, sent back in `X-OAuth-Scopes`, or
+//! files, visibility, archived, collaborators, environments, commits,
+//! lightweight and annotated tags, releases), organisations, tokens (classic with scopes, sent back in `X-OAuth-Scopes`, or
 //! fine-grained with permissions), classic branch protection and rulesets,
 //! rate limits (primary, secondary, 429), the page size of list endpoints
 //! (with `Link` headers), and the Actions secrets key pairs. Modelled
-//! operations: the authenticated user, repositories and branches, branch
-//! rules, the git data API (refs, blobs, trees, commits), pull requests, and
+//! operations: the authenticated user, repositories, branches and tags,
+//! branch rules, releases (the latest one), the git data API (refs, blobs,
+//! trees, commits, tag objects), pull requests, and
 //! Actions secrets for repositories, environments and organisations. A call to any other real
 //! operation is itself a violation, so the fake never answers with
 //! something it does not model.
@@ -38,14 +39,15 @@ use std::sync::{Arc, Mutex};
 
 pub use model::{
     Access, BranchProtection, CommitInfo, Organization, Permissions, PullRequest, RateLimit,
-    RecordedRequest, Repository, Role, Rule, Ruleset, SecretScope, SecretsKey, StoredSecret, Token,
-    TokenKind,
+    RecordedRequest, Release, Repository, Role, Rule, Ruleset, SecretScope, SecretsKey,
+    StoredSecret, TagKind, Token, TokenKind,
 };
 pub use openapi::DESCRIPTION_IN_NODE_MODULES;
 
+use git::{Commit, Kind, MODE_FILE, Person, Tag};
 use model::lower;
 use server::Shared;
-use state::{OrgState, PendingLimit, State};
+use state::{OrgState, PendingLimit, ReleaseState, State, now_unix};
 
 /// Why the fake cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -180,6 +182,113 @@ impl FakeGithub {
         repo.refs
             .insert(format!("refs/heads/{branch}"), sha.clone());
         Some(sha)
+    }
+
+    /// Add a commit on top of `branch` that sets `path` to `content`, and
+    /// move the branch to it; returns the commit id (`None`: no such
+    /// repository or branch).
+    pub fn commit_file(
+        &self,
+        owner: &str,
+        repo: &str,
+        branch: &str,
+        path: &str,
+        content: &str,
+    ) -> Option<String> {
+        let mut state = self.shared.lock();
+        let repo = state.repo_mut(owner, repo)?;
+        let parent = repo.branch_sha(branch)?.clone();
+        let base_tree = repo.store.commit(&parent)?.tree.clone();
+        let mut flat = repo.store.flatten(&base_tree)?;
+        let blob = repo.store.put_blob(content.as_bytes().to_vec());
+        flat.insert(path.to_owned(), (MODE_FILE.into(), Kind::Blob, blob));
+        let tree = repo.store.build(&flat);
+        let person = Person {
+            name: repo.owner.clone(),
+            email: format!("{}@users.noreply.github.com", repo.owner),
+            time: now_unix(),
+        };
+        let sha = repo.store.put_commit(Commit {
+            tree,
+            parents: vec![parent],
+            message: format!("Update {path}\n"),
+            author: person.clone(),
+            committer: person,
+        });
+        repo.refs
+            .insert(format!("refs/heads/{branch}"), sha.clone());
+        Some(sha)
+    }
+
+    /// Create the tag `name` on `target` (any object id: a commit, or a tag
+    /// object for a tag of a tag). Returns what `refs/tags/<name>` points
+    /// at: `target` for a lightweight tag, the new tag object for an
+    /// annotated one. `None`: no such repository or object. An existing tag
+    /// of that name is moved, as `git tag -f` and a force push would.
+    pub fn create_tag(
+        &self,
+        owner: &str,
+        repo: &str,
+        name: &str,
+        target: &str,
+        kind: TagKind,
+    ) -> Option<String> {
+        let mut state = self.shared.lock();
+        let repo = state.repo_mut(owner, repo)?;
+        let object_type = repo.store.get(target)?.type_name();
+        let points_at = match kind {
+            TagKind::Lightweight => target.to_owned(),
+            TagKind::Annotated { message } => repo.store.put_tag(Tag {
+                object: target.to_owned(),
+                object_type,
+                tag: name.to_owned(),
+                message: if message.ends_with('\n') {
+                    message
+                } else {
+                    format!("{message}\n")
+                },
+                tagger: Person {
+                    name: repo.owner.clone(),
+                    email: format!("{}@users.noreply.github.com", repo.owner),
+                    time: now_unix(),
+                },
+            }),
+        };
+        repo.refs
+            .insert(format!("refs/tags/{name}"), points_at.clone());
+        Some(points_at)
+    }
+
+    /// Publish `release`; its tag must exist (a test-setup violation otherwise).
+    pub fn add_release(&self, owner: &str, repo: &str, release: Release) {
+        let mut state = self.shared.lock();
+        let id = state.id();
+        let Some(found) = state.repo_mut(owner, repo) else {
+            state.violations.push(format!(
+                "test setup: repository {owner}/{repo} does not exist in the fake; add it first"
+            ));
+            return;
+        };
+        if !found
+            .refs
+            .contains_key(&format!("refs/tags/{}", release.tag_name))
+        {
+            let message = format!(
+                "test setup: tag {} does not exist in {owner}/{repo}; create it before its release",
+                release.tag_name
+            );
+            state.violations.push(message);
+            return;
+        }
+        let created_at = found
+            .releases
+            .last()
+            .map_or_else(now_unix, |last| last.created_at + 1);
+        found.releases.push(ReleaseState {
+            id,
+            settings: release,
+            created_at,
+        });
     }
 
     /// Answer the next `times` requests (any operation) with `limit`.

@@ -1,6 +1,7 @@
 //! The fake's programmable world, as tests describe it: repositories,
-//! organisations, tokens, branch protection, rulesets, rate limits and the
-//! Actions secrets key pairs; and what tests read back from it.
+//! organisations, tokens, branch protection, rulesets, tags and releases,
+//! rate limits and the Actions secrets key pairs; and what tests read back
+//! from it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -273,6 +274,75 @@ impl Rule {
             Rule::NonFastForward => "non_fast_forward",
             Rule::RequiredLinearHistory => "required_linear_history",
         }
+    }
+}
+
+/// How a tag is made: a bare ref to the target, or a tag object in between.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagKind {
+    /// `git tag NAME`: `refs/tags/NAME` points straight at the target.
+    Lightweight,
+    /// `git tag -a NAME -m MESSAGE`: the ref points at a tag object, which
+    /// points at the target (clients must peel it).
+    Annotated {
+        /// The tag message.
+        message: String,
+    },
+}
+
+impl TagKind {
+    /// An annotated tag with `message`.
+    pub fn annotated(message: &str) -> Self {
+        Self::Annotated {
+            message: message.into(),
+        }
+    }
+}
+
+/// A GitHub release of an existing tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    /// The tag the release belongs to (it must exist in the repository).
+    pub tag_name: String,
+    /// Release title; `None` is shown as the tag name by GitHub.
+    pub name: Option<String>,
+    /// Drafts are invisible to `releases/latest`.
+    pub draft: bool,
+    /// Pre-releases are skipped by `releases/latest`.
+    pub prerelease: bool,
+    /// Marked "latest" explicitly (`make_latest: true`); otherwise the most
+    /// recently created stable release is the latest.
+    pub make_latest: bool,
+}
+
+impl Release {
+    /// A published, stable release of `tag_name`.
+    pub fn new(tag_name: &str) -> Self {
+        Self {
+            tag_name: tag_name.into(),
+            name: None,
+            draft: false,
+            prerelease: false,
+            make_latest: false,
+        }
+    }
+
+    /// Mark it a pre-release.
+    pub fn prerelease(mut self) -> Self {
+        self.prerelease = true;
+        self
+    }
+
+    /// Make it a draft.
+    pub fn draft(mut self) -> Self {
+        self.draft = true;
+        self
+    }
+
+    /// Mark it the latest release explicitly, whatever was created after it.
+    pub fn latest(mut self) -> Self {
+        self.make_latest = true;
+        self
     }
 }
 

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::git::{Commit, Flat, Kind, MODE_FILE, Person, Store};
 use crate::model::{
-    BranchProtection, Organization, PullRequest, RateLimit, RecordedRequest, Repository, Role,
-    Ruleset, SecretsKey, StoredSecret, Token, lower,
+    BranchProtection, Organization, PullRequest, RateLimit, RecordedRequest, Release, Repository,
+    Role, Ruleset, SecretsKey, StoredSecret, Token, lower,
 };
 
 pub(crate) struct RepoState {
@@ -22,6 +22,8 @@ pub(crate) struct RepoState {
     pub protections: Vec<(String, BranchProtection)>,
     pub rulesets: Vec<Ruleset>,
     pub pulls: Vec<PullRequest>,
+    /// Releases in creation order.
+    pub releases: Vec<ReleaseState>,
     pub secrets: BTreeMap<String, StoredSecret>,
     pub environment_secrets: BTreeMap<String, BTreeMap<String, StoredSecret>>,
     pub key: Option<SecretsKey>,
@@ -56,6 +58,15 @@ impl RepoState {
             .filter(|set| set.include.iter().any(matches) && !set.exclude.iter().any(matches))
             .collect()
     }
+}
+
+/// A release as the fake holds it.
+pub(crate) struct ReleaseState {
+    pub id: u64,
+    pub settings: Release,
+    /// Creation time; each release is a second after the one before, so
+    /// "most recent" is well defined however fast a test runs.
+    pub created_at: i64,
 }
 
 pub(crate) struct OrgState {
@@ -125,6 +136,7 @@ impl State {
             protections: Vec::new(),
             rulesets: Vec::new(),
             pulls: Vec::new(),
+            releases: Vec::new(),
             secrets: BTreeMap::new(),
             environment_secrets: BTreeMap::new(),
             key: None,

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use devops_mcp_fake_github::{
-    Access, FakeGithub, Organization, Permissions, RateLimit, Repository, SecretScope, SecretsKey,
-    Token,
+    Access, FakeGithub, Organization, Permissions, RateLimit, Release, Repository, SecretScope,
+    SecretsKey, TagKind, Token,
 };
 use serde_json::{Value, json};
 
@@ -342,6 +342,122 @@ async fn scopes_are_echoed_and_enforced_on_workflow_files() {
         (answer.status, answer.body["message"].as_str()),
         (401, Some("Bad credentials"))
     );
+    fake.assert_contract_clean();
+}
+
+#[tokio::test]
+async fn tags_releases_and_tag_objects_are_served_within_the_contract() {
+    let fake = fake().await;
+    let gh = client(&fake, TOKEN);
+    let no_release = send(&gh, "GET", "/repos/octo/app/releases/latest", None).await;
+    assert_eq!(no_release.status, 404);
+
+    let c1 = fake
+        .commit_file("octo", "app", "main", "VERSION", "1.0.0\n")
+        .expect("commit");
+    let c2 = fake
+        .commit_file("octo", "app", "main", "VERSION", "2.0.0\n")
+        .expect("commit");
+    let c3 = fake
+        .commit_file("octo", "app", "main", "VERSION", "3.0.0-rc.1\n")
+        .expect("commit");
+    assert_eq!(
+        fake.create_tag("octo", "app", "v1.0.0", &c1, TagKind::Lightweight),
+        Some(c1.clone())
+    );
+    let annotated = fake
+        .create_tag("octo", "app", "v2.0.0", &c2, TagKind::annotated("v2.0.0"))
+        .expect("tag");
+    assert_ne!(annotated, c2, "an annotated tag is its own object");
+    // A tag of a tag: peeling must follow both.
+    let outer = fake
+        .create_tag(
+            "octo",
+            "app",
+            "v2",
+            &annotated,
+            TagKind::annotated("moving v2"),
+        )
+        .expect("tag");
+    fake.create_tag("octo", "app", "v3.0.0-rc.1", &c3, TagKind::Lightweight);
+    fake.add_release("octo", "app", Release::new("v1.0.0"));
+    fake.add_release("octo", "app", Release::new("v2.0.0"));
+    fake.add_release("octo", "app", Release::new("v3.0.0-rc.1").prerelease());
+    fake.add_release("octo", "app", Release::new("v2").draft());
+
+    let latest = send(&gh, "GET", "/repos/octo/app/releases/latest", None).await;
+    assert_eq!(
+        (latest.status, latest.body["tag_name"].as_str()),
+        (200, Some("v2.0.0")),
+        "pre-releases and drafts are never latest"
+    );
+
+    let light = send(&gh, "GET", "/repos/octo/app/git/ref/tags/v1.0.0", None).await;
+    assert_eq!(
+        light.body["object"],
+        json!({ "type": "commit", "sha": c1, "url": format!("{}/repos/octo/app/git/commits/{c1}", fake.url()) })
+    );
+    let heavy = send(&gh, "GET", "/repos/octo/app/git/ref/tags/v2.0.0", None).await;
+    assert_eq!(heavy.body["object"]["type"], "tag");
+    assert_eq!(heavy.body["object"]["sha"], annotated.as_str());
+    let object = send(
+        &gh,
+        "GET",
+        &format!("/repos/octo/app/git/tags/{annotated}"),
+        None,
+    )
+    .await;
+    assert_eq!(object.status, 200);
+    assert_eq!(object.body["tag"], "v2.0.0");
+    assert_eq!(object.body["message"], "v2.0.0\n");
+    assert_eq!(object.body["object"]["type"], "commit");
+    assert_eq!(object.body["object"]["sha"], c2.as_str());
+    let nested = send(
+        &gh,
+        "GET",
+        &format!("/repos/octo/app/git/tags/{outer}"),
+        None,
+    )
+    .await;
+    assert_eq!(nested.body["object"]["type"], "tag");
+    let not_a_tag = send(&gh, "GET", &format!("/repos/octo/app/git/tags/{c1}"), None).await;
+    assert_eq!(not_a_tag.status, 404);
+
+    fake.set_max_page_size(3);
+    let first = send(&gh, "GET", "/repos/octo/app/tags?per_page=100", None).await;
+    let names: Vec<&str> = first
+        .body
+        .as_array()
+        .expect("tags")
+        .iter()
+        .map(|t| t["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, vec!["v3.0.0-rc.1", "v2.0.0", "v2"]);
+    assert!(
+        first
+            .header("link")
+            .is_some_and(|l| l.contains("page=2>; rel=\"next\""))
+    );
+    // Listed tags carry the peeled commit.
+    assert_eq!(first.body[1]["commit"]["sha"], c2.as_str());
+    assert_eq!(first.body[2]["commit"]["sha"], c2.as_str());
+    let second = send(&gh, "GET", "/repos/octo/app/tags?per_page=100&page=2", None).await;
+    assert_eq!(second.body[0]["name"], "v1.0.0");
+    assert_eq!(
+        second.header("link").map(|l| l.contains("rel=\"next\"")),
+        Some(false)
+    );
+
+    let missing = send(&gh, "GET", "/repos/octo/gone/releases/latest", None).await;
+    assert_eq!(missing.status, 404);
+    let unknown_token = send(
+        &client(&fake, "ghp_wrong"),
+        "GET",
+        "/repos/octo/app/tags",
+        None,
+    )
+    .await;
+    assert_eq!(unknown_token.status, 401);
     fake.assert_contract_clean();
 }
 

@@ -7,7 +7,8 @@
 //!   caller passes it) and built-in security rules with stable IDs. Pure.
 //! - [`linters`]: actionlint and zizmor as child processes, merged into the
 //!   same report. The only module doing I/O.
-//! - [`pins`]: the action pin lock table.
+//! - [`pins`]: the action pin lock table, its file (read, atomic write) and
+//!   its refresh from the GitHub API ([`pins::update`]).
 //!
 //! Architecture invariant: this crate knows nothing of MCP and reads no
 //! environment variables; delivery (writing, committing, pull requests) is the

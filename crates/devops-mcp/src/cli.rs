@@ -118,6 +118,12 @@ pub enum Command {
     /// Manage the Azure resource type data used by validate_bicep.
     #[command(subcommand, name = "bicep-types")]
     BicepTypes(BicepTypesCommand),
+    /// Show or refresh the action pin lock table create_workflow pins actions from.
+    #[command(subcommand)]
+    Pins(PinsCommand),
+    /// Write a sample Application Insights data set (one day, two planted incidents) for query_kql's local backend.
+    #[command(name = "sample-telemetry")]
+    SampleTelemetry(SampleTelemetryArgs),
     /// Check each backend and say how to fix what is missing.
     Doctor {
         /// Print the report as JSON.
@@ -186,6 +192,65 @@ pub enum BicepTypesCommand {
         /// Install from a local .nupkg instead of downloading.
         #[arg(long, value_name = "FILE")]
         from: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SampleTelemetryArgs {
+    /// Folder to write the tables into (created when missing; must be empty unless --force).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Requests to generate; dependencies, exceptions, traces and metrics follow from them.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub rows: u64,
+    /// Random seed: the same seed and rows always give the same files.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// File format of the tables (each gets a .schema.json sidecar either way).
+    #[arg(long, value_enum, default_value_t = SampleFileFormat::Jsonl)]
+    pub format: SampleFileFormat,
+    /// Application Insights table schemas (tables.json: table names to columns) for the full column sets; default a built-in subset.
+    #[arg(long, value_name = "FILE")]
+    pub tables_json: Option<PathBuf>,
+    /// Write into a non-empty folder, replacing the sample's tables there (other files are kept).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Table file formats of `sample-telemetry`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SampleFileFormat {
+    /// JSON lines (`.jsonl`).
+    Jsonl,
+    /// Apache Parquet (`.parquet`), for large data sets.
+    Parquet,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PinsCommand {
+    /// Resolve every pinned action's newest release to its commit through the GitHub API (token from GITHUB_TOKEN or GH_TOKEN) and write the lock table.
+    #[command(
+        after_help = "Writes `[backends.github] pins_file` (default <user data dir>/devops-mcp/action-pins.toml), which create_workflow lays over the bundled table. Major updates are taken and listed apart for review; --hold-major stays within each pinned major. A pin whose tag moved to another commit is kept and reported. Exit status 1 when an action could not be refreshed or its tag moved (the rest is still written)."
+    )]
+    Update {
+        /// Print what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write the table here instead (maintainers: crates/devops-mcp-github/data/action-pins.toml).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Stay within each action's pinned major version (report newer majors).
+        #[arg(long)]
+        hold_major: bool,
+        /// Print the changes as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the pin table create_workflow uses: where it comes from, each pin and when it was checked.
+    Show {
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 

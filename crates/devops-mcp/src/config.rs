@@ -90,8 +90,12 @@ pub struct BackendsConfig {
     pub bicep_types_dir: Option<PathBuf>,
     /// Path of the GitHub workflow JSON schema (SchemaStore).
     pub workflow_schema: Option<PathBuf>,
-    /// Folder with local log tables (JSON lines, CSV, Parquet) for `query_kql`.
+    /// Folder with local log tables (JSON lines, CSV, Parquet) for `query_kql`;
+    /// a relative path is relative to the workspace.
     pub kql_data_dir: Option<PathBuf>,
+    /// Memory one local `query_kql` query may use for sorts, joins and
+    /// aggregations, in MiB (default 1024).
+    pub kql_memory_limit_mb: Option<u64>,
     /// Azure settings.
     pub azure: AzureConfig,
     /// GitHub settings.
@@ -118,6 +122,21 @@ pub struct AzureConfig {
 pub struct GithubConfig {
     /// API base URL, for GitHub Enterprise Server.
     pub api_url: Option<String>,
+    /// The action pin lock table `devops-mcp pins update` writes and
+    /// `create_workflow` lays over the bundled one. Default:
+    /// `<user data dir>/devops-mcp/action-pins.toml`.
+    pub pins_file: Option<PathBuf>,
+}
+
+impl GithubConfig {
+    /// Where the user's action pin lock table lives; `None` when neither
+    /// `pins_file` is set nor a user data folder exists (never a shared
+    /// temporary folder: anyone could plant pins there).
+    pub fn pins_path(&self) -> Option<PathBuf> {
+        self.pins_file
+            .clone()
+            .or_else(|| dirs::data_dir().map(|dir| dir.join("devops-mcp").join("action-pins.toml")))
+    }
 }
 
 /// Secret store settings.

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use devops_mcp::cli::{BicepTypesCommand, Cli, Command, SchemasCommand, SecretsCommand, ServeArgs};
+use devops_mcp::cli::{
+    BicepTypesCommand, Cli, Command, SampleFileFormat, SampleTelemetryArgs, SchemasCommand,
+    SecretsCommand, ServeArgs,
+};
 use devops_mcp::client::LocalClient;
 use devops_mcp::config::Config;
 use devops_mcp::{DevopsServer, doctor, logging};
@@ -65,6 +68,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Doctor { json }) => doctor(&server, json).await,
+        Some(Command::Pins(command)) => pins(&server, command).await,
+        Some(Command::SampleTelemetry(args)) => sample_telemetry(args).await,
         Some(Command::Secrets(command)) => secrets(&server, command).await,
         Some(Command::Schemas(SchemasCommand::Install { url, from })) => {
             let target = devops_mcp::data::workflow_schema_path(server.config());
@@ -271,6 +276,186 @@ async fn secrets(server: &DevopsServer, command: SecretsCommand) -> anyhow::Resu
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `devops-mcp sample-telemetry`: write the data set and say what is in it.
+#[allow(clippy::print_stdout)]
+async fn sample_telemetry(args: SampleTelemetryArgs) -> anyhow::Result<ExitCode> {
+    let format = match args.format {
+        SampleFileFormat::Jsonl => devops_mcp_kql::SampleFormat::JsonLines,
+        SampleFileFormat::Parquet => devops_mcp_kql::SampleFormat::Parquet,
+    };
+    let rows = usize::try_from(args.rows).context("--rows is too large for this machine")?;
+    let out = args.out.clone();
+    let tables_json = args.tables_json.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        devops_mcp::tools::query_kql::write_sample_telemetry(
+            &out,
+            rows,
+            args.seed,
+            format,
+            tables_json.as_deref(),
+            args.force,
+        )
+    })
+    .await??;
+    let summary = &report.summary;
+    let dir = report.dir.display();
+    println!(
+        "wrote one day of sample Application Insights telemetry to {dir} (seed {}):",
+        args.seed
+    );
+    for (table, count) in &summary.tables {
+        println!("  {table:<16} {count:>10} rows");
+    }
+    for removed in &report.removed {
+        println!(
+            "  removed {} (the same table in another format)",
+            removed.display()
+        );
+    }
+    println!(
+        "time range: {} to {} (exclusive)",
+        summary.start, summary.end
+    );
+    println!("planted incidents:");
+    println!(
+        "  error spike      {} to {}: 30% of requests fail with 5xx and an HttpRequestException (elsewhere 1 in 200); tables requests (success == 'False'), AppRequests (Success == false), exceptions, AppExceptions",
+        summary.error_spike.0, summary.error_spike.1
+    );
+    println!(
+        "  slow dependency  {} to {}: calls to `{}` take 3.5-8 s (normally 40-400 ms); tables dependencies, AppDependencies",
+        summary.slow_dependency.1, summary.slow_dependency.2, summary.slow_dependency.0
+    );
+    println!(
+        "query it: add `kql_data_dir = {:?}` under [backends] in devops-mcp.toml, then call query_kql, e.g. {{\"query\": \"AppRequests | where TimeGenerated > ago(1d) | summarize failed = countif(not(Success)) by bin(TimeGenerated, 15m) | render timechart\", \"now\": \"{}\"}}",
+        report.dir.display().to_string(),
+        summary.end
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `devops-mcp pins`: show the lock table in use, or refresh it from the
+/// GitHub API into the user's lock table (or `--out`), atomically.
+#[allow(clippy::print_stdout)]
+async fn pins(
+    server: &DevopsServer,
+    command: devops_mcp::cli::PinsCommand,
+) -> anyhow::Result<ExitCode> {
+    use devops_mcp::cli::PinsCommand;
+    use devops_mcp_github::pins::update::{MajorPolicy, UpdateOptions};
+    use devops_mcp_github::pins::{ActivePins, PinTable, today_utc};
+
+    let github = &server.config().backends.github;
+    match command {
+        PinsCommand::Show { json } => {
+            let active = ActivePins::load(github.pins_path().as_deref())?;
+            if json {
+                let pins: Vec<Value> = active
+                    .table
+                    .iter()
+                    .map(|p| json!({ "action": p.action, "version": p.version, "sha": p.sha, "source": p.source, "checked": p.checked }))
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({ "table": active.info, "pins": pins }))?
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let info = &active.info;
+            match &info.file {
+                Some(file) => println!(
+                    "lock table: {file} over the bundled table ({} of {} pins from the file)",
+                    info.from_file,
+                    active.table.len()
+                ),
+                None => println!(
+                    "lock table: bundled with devops-mcp (no file at {}; run `devops-mcp pins update` to refresh)",
+                    github
+                        .pins_path()
+                        .map_or_else(|| "-".to_owned(), |p| p.display().to_string())
+                ),
+            }
+            println!("checked: {} to {}", info.checked, info.newest_checked);
+            for pin in active.table.iter() {
+                println!(
+                    "  {:<36} {:<9} {} {}",
+                    pin.action, pin.version, pin.sha, pin.checked
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PinsCommand::Update {
+            dry_run,
+            out,
+            hold_major,
+            json,
+        } => {
+            let target = out.or_else(|| github.pins_path()).context(
+                "there is no user data folder to keep the lock table in; pass --out FILE or set `pins_file` under [backends.github] in devops-mcp.toml",
+            )?;
+            let token = ["GITHUB_TOKEN", "GH_TOKEN"]
+                .iter()
+                .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+                .map(devops_mcp::redact::SecretString::new)
+                .context(
+                    "refreshing pins reads the GitHub API and needs a token: set GITHUB_TOKEN or GH_TOKEN (any token; public actions need no scopes)",
+                )?;
+            // Every bundled action (this release's generator needs them all)
+            // plus whatever the target file holds, newest check winning.
+            let bundled = PinTable::bundled()?;
+            let base = match PinTable::read_file(&target)? {
+                Some(existing) => bundled.merged(&existing),
+                None => bundled.clone(),
+            };
+            let client =
+                devops_mcp_github::pins::update::client(token.expose(), github.api_url.as_deref())?;
+            let options = UpdateOptions {
+                major: if hold_major {
+                    MajorPolicy::Hold
+                } else {
+                    MajorPolicy::Follow
+                },
+                ..UpdateOptions::new(today_utc())
+            };
+            let result = devops_mcp_github::pins::update::update(&client, &base, &options)
+                .await
+                .context("pins update stopped; nothing was written")?;
+            if !dry_run {
+                result.table.write_file(&target)?;
+            }
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({
+                        "file": target.display().to_string(),
+                        "written": !dry_run,
+                        "checked": result.checked,
+                        "changes": result.changes,
+                    }))?
+                );
+            } else {
+                print!("{}", result.summary());
+                if dry_run {
+                    println!(
+                        "dry run: nothing written ({} left as it was)",
+                        target.display()
+                    );
+                } else {
+                    println!(
+                        "wrote {} pins to {}; create_workflow uses them from now on",
+                        result.table.len(),
+                        target.display()
+                    );
+                }
+            }
+            Ok(if result.needs_attention() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+    }
 }
 
 #[allow(clippy::print_stdout)]

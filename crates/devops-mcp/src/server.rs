@@ -84,6 +84,9 @@ struct Shared {
     scanner: std::sync::Mutex<Option<Arc<devops_mcp_scan::Scanner>>>,
     /// The workflow JSON schema, compiled on first use.
     workflow_schema: std::sync::OnceLock<Option<Arc<devops_mcp_github::WorkflowSchema>>>,
+    /// The local KQL engine (reopened when its data folder changes) and the
+    /// runtime its queries run on.
+    kql: tools::query_kql::KqlCache,
 }
 
 /// The server. Cheap to clone; [`DevopsServer::session`] gives each session
@@ -123,6 +126,7 @@ impl DevopsServer {
                 workflow_schema: std::sync::OnceLock::new(),
                 scanner: std::sync::Mutex::new(None),
                 bicep_types: std::sync::OnceLock::new(),
+                kql: tools::query_kql::KqlCache::default(),
             }),
             log_level: Arc::new(Mutex::new(None)),
         })
@@ -200,6 +204,11 @@ impl DevopsServer {
     /// The table of in-flight stateless HTTP calls, for the `/mcp` guard.
     pub(crate) fn stateless_calls(&self) -> Arc<crate::http::StatelessCalls> {
         Arc::clone(&self.shared.stateless_calls)
+    }
+
+    /// The local KQL engine cache of `query_kql`.
+    pub(crate) fn kql_cache(&self) -> &tools::query_kql::KqlCache {
+        &self.shared.kql
     }
 
     /// Wait, at most `grace`, for the tool calls under way to finish.

@@ -473,12 +473,54 @@ pub(super) fn get_commit(ctx: &mut Ctx<'_>) -> Outcome {
     Ok(Reply::json(200, value))
 }
 
+/// `GET /repos/{owner}/{repo}/git/tags/{tag_sha}`: an annotated tag object.
+pub(super) fn get_tag(ctx: &mut Ctx<'_>) -> Outcome {
+    ctx.repo_access(Need::Read)?;
+    let sha = ctx.param("tag_sha");
+    let repo = ctx
+        .state
+        .repo(&ctx.param("owner"), &ctx.param("repo"))
+        .ok_or_else(|| ctx.not_found())?;
+    if repo.refs.is_empty() {
+        return Err(Reply::error(
+            409,
+            "Git Repository is empty.",
+            &ctx.op.docs_url,
+        ));
+    }
+    let tag = repo.store.tag(&sha).ok_or_else(|| ctx.not_found())?;
+    let full = format!("/repos/{}/{}", repo.owner, repo.name);
+    Ok(Reply::json(
+        200,
+        json!({
+            "node_id": format!("TAG_fake{}", &sha[..12.min(sha.len())]),
+            "tag": tag.tag,
+            "sha": sha,
+            "url": ctx.api(&format!("{full}/git/tags/{sha}")),
+            "message": tag.message,
+            "tagger": {
+                "date": rfc3339(tag.tagger.time),
+                "email": tag.tagger.email,
+                "name": tag.tagger.name,
+            },
+            "object": {
+                "sha": tag.object,
+                "type": tag.object_type,
+                "url": ctx.api(&format!("{full}/git/{}s/{}", tag.object_type, tag.object)),
+            },
+            "verification": {
+                "verified": false,
+                "reason": "unsigned",
+                "signature": Value::Null,
+                "payload": Value::Null,
+                "verified_at": Value::Null,
+            },
+        }),
+    ))
+}
+
 fn ref_json(ctx: &Ctx<'_>, repo: &RepoState, name: &str, sha: &str) -> Value {
-    let kind = match repo.store.get(sha) {
-        Some(Object::Tree(_)) => "tree",
-        Some(Object::Blob(_)) => "blob",
-        _ => "commit",
-    };
+    let kind = repo.store.get(sha).map_or("commit", Object::type_name);
     let full = format!("/repos/{}/{}", repo.owner, repo.name);
     json!({
         "ref": name,

@@ -1,12 +1,12 @@
-//! Repositories: the repository itself, its branches and the ruleset rules
-//! that apply to a branch.
+//! Repositories: the repository itself, its branches and tags, its latest
+//! release, and the ruleset rules that apply to a branch.
 
 use serde_json::{Value, json};
 
 use super::Outcome;
 use crate::model::{Role, Rule};
 use crate::server::{Ctx, Need, Reply};
-use crate::state::RepoState;
+use crate::state::{ReleaseState, RepoState, rfc3339};
 
 /// `GET /repos/{owner}/{repo}`.
 pub(super) fn get(ctx: &mut Ctx<'_>) -> Outcome {
@@ -49,6 +49,92 @@ pub(super) fn list_branches(ctx: &mut Ctx<'_>) -> Outcome {
         .collect();
     let (page, link) = ctx.paginate(items);
     Ok(with_link(Reply::json(200, Value::Array(page)), link))
+}
+
+/// `GET /repos/{owner}/{repo}/tags`, paginated. GitHub lists tags newest
+/// name first (not in version order: `v10` sorts before `v9`), each with
+/// the commit it finally points at (annotated tags peeled).
+pub(super) fn list_tags(ctx: &mut Ctx<'_>) -> Outcome {
+    ctx.repo_access(Need::Read)?;
+    let (owner, name) = (ctx.param("owner"), ctx.param("repo"));
+    let repo = ctx
+        .state
+        .repo(&owner, &name)
+        .ok_or_else(|| ctx.not_found())?;
+    let full = format!("/repos/{}/{}", repo.owner, repo.name);
+    let mut items: Vec<Value> = repo
+        .refs
+        .iter()
+        .filter_map(|(reference, sha)| Some((reference.strip_prefix("refs/tags/")?, sha)))
+        .filter_map(|(tag, sha)| {
+            let commit = repo.store.peel(sha)?;
+            Some(json!({
+                "name": tag,
+                "commit": { "sha": commit, "url": ctx.api(&format!("{full}/commits/{commit}")) },
+                "zipball_url": ctx.api(&format!("{full}/zipball/refs/tags/{tag}")),
+                "tarball_url": ctx.api(&format!("{full}/tarball/refs/tags/{tag}")),
+                "node_id": format!("REF_fake{}", tag.len()),
+            }))
+        })
+        .collect();
+    items.reverse();
+    let (page, link) = ctx.paginate(items);
+    Ok(with_link(Reply::json(200, Value::Array(page)), link))
+}
+
+/// `GET /repos/{owner}/{repo}/releases/latest`: the release marked latest,
+/// else the most recently created one that is neither a draft nor a
+/// pre-release; 404 when there is none.
+pub(super) fn latest_release(ctx: &mut Ctx<'_>) -> Outcome {
+    ctx.repo_access(Need::Read)?;
+    let (owner, name) = (ctx.param("owner"), ctx.param("repo"));
+    let repo = ctx
+        .state
+        .repo(&owner, &name)
+        .ok_or_else(|| ctx.not_found())?;
+    let stable = || {
+        repo.releases
+            .iter()
+            .filter(|r| !r.settings.draft && !r.settings.prerelease)
+    };
+    let latest = stable()
+        .filter(|r| r.settings.make_latest)
+        .max_by_key(|r| r.created_at)
+        .or_else(|| stable().max_by_key(|r| r.created_at))
+        .ok_or_else(|| ctx.not_found())?;
+    Ok(Reply::filled(200, release_json(ctx, repo, latest)))
+}
+
+/// A release as GitHub's `release` schema (unmodelled fields are filled).
+fn release_json(ctx: &Ctx<'_>, repo: &RepoState, release: &ReleaseState) -> Value {
+    let full = format!("{}/{}", repo.owner, repo.name);
+    let id = release.id;
+    let tag = &release.settings.tag_name;
+    let owner_org = ctx.state.org(&repo.owner);
+    let owner_id = owner_org.map(|org| org.id).unwrap_or(repo.id + 500_000);
+    let created = rfc3339(release.created_at);
+    json!({
+        "url": ctx.api(&format!("/repos/{full}/releases/{id}")),
+        "html_url": ctx.html(&format!("/{full}/releases/tag/{tag}")),
+        "assets_url": ctx.api(&format!("/repos/{full}/releases/{id}/assets")),
+        "upload_url": format!("https://uploads.github.com/repos/{full}/releases/{id}/assets{{?name,label}}"),
+        "tarball_url": ctx.api(&format!("/repos/{full}/tarball/{tag}")),
+        "zipball_url": ctx.api(&format!("/repos/{full}/zipball/{tag}")),
+        "id": id,
+        "node_id": format!("RE_fake{id}"),
+        "tag_name": tag,
+        "target_commitish": repo.settings.default_branch,
+        "name": release.settings.name.clone().unwrap_or_else(|| tag.clone()),
+        "body": Value::Null,
+        "draft": release.settings.draft,
+        "prerelease": release.settings.prerelease,
+        "immutable": false,
+        "created_at": created,
+        "published_at": created,
+        "updated_at": created,
+        "author": user_json(ctx, &repo.owner, owner_id, owner_org.is_some()),
+        "assets": [],
+    })
 }
 
 /// `GET /repos/{owner}/{repo}/rules/branches/{branch}`, paginated: every

@@ -55,6 +55,8 @@ pub struct CreateWorkflowOutput {
     pub validation: ValidationReport,
     /// zizmor findings under its pedantic persona, when zizmor ran (informational).
     pub zizmor_pedantic: Option<usize>,
+    /// Which action pin lock table the `uses:` SHAs come from, and when its pins were checked.
+    pub pins: devops_mcp_github::pins::PinTableInfo,
     /// Files written into the workspace, when `write` was set.
     pub written: Vec<WrittenFile>,
     /// The commit, when `commit` was set.
@@ -90,7 +92,11 @@ impl DevopsServer {
     ) -> Result<Json<CreateWorkflowOutput>, ToolError> {
         // Existing files are protected at write time: an identical file is
         // "unchanged", a different one needs `overwrite: true`.
-        let generated: GeneratedWorkflows = devops_mcp_github::generate(&params.spec)?;
+        let pins = devops_mcp_github::pins::ActivePins::load(
+            self.config().backends.github.pins_path().as_deref(),
+        )?;
+        let generated: GeneratedWorkflows =
+            devops_mcp_github::generate::generate_with_pins(&params.spec, &pins.table)?;
         let pairs = generated.as_pairs();
         let (validation, pedantic) = self.validate_workflow_files(&pairs).await?;
         if validation.has_errors() {
@@ -153,6 +159,7 @@ impl DevopsServer {
             environments: generated.environments,
             validation,
             zizmor_pedantic: pedantic,
+            pins: pins.info,
             written,
             commit,
             pull_request,

@@ -73,6 +73,7 @@ register![
     doctor,
     generate_bicep,
     list_secrets,
+    query_kql,
     run_semgrep,
     set_secret,
     validate_bicep,

@@ -5,6 +5,8 @@
 
 mod bicep;
 mod common;
+mod kql;
+mod pins;
 mod registry;
 mod secrets;
 mod semgrep;
