@@ -434,8 +434,9 @@ impl TypeIndex {
             .parsed
             .get_or_init(|| match &file.content {
                 TypeFileContent::Text(text) => parse_file(at.file, text),
-                TypeFileContent::OnDisk(path) => load::read_type_file(path)
-                    .and_then(|text| parse_file(at.file, &text)),
+                TypeFileContent::OnDisk(path) => {
+                    load::read_type_file(path).and_then(|text| parse_file(at.file, &text))
+                }
             })
             .as_ref()
             .map_err(|e| format!("{}: {e}", file.path))?;
@@ -642,7 +643,11 @@ mod tests {
         std::fs::write(dir.path().join("b/types.json"), "not json").expect("b");
 
         let types = TypeIndex::load_dir(dir.path()).expect("loads without reading the files");
-        assert_eq!(types.len(), 2, "c/types.json is missing, so Microsoft.C is unchecked");
+        assert_eq!(
+            types.len(),
+            2,
+            "c/types.json is missing, so Microsoft.C is unchecked"
+        );
         let found = types
             .resource("Microsoft.A/things", "2024-01-01")
             .expect("a parses")
