@@ -50,8 +50,8 @@ pub enum AuditOutcome {
 /// One line of the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct AuditRecord {
-    /// When, RFC 3339 UTC.
-    pub time: String,
+    /// When, RFC 3339 UTC (named as in Application Insights tables, and not `time`, a KQL keyword).
+    pub timestamp: String,
     /// What was done.
     pub operation: AuditOperation,
     /// Which store.
@@ -85,7 +85,7 @@ impl AuditRecord {
     /// A record stamped now, with outcome success and the optional fields empty.
     pub fn new(operation: AuditOperation, store: StoreKind) -> Self {
         Self {
-            time: format_time(OffsetDateTime::now_utc()),
+            timestamp: format_time(OffsetDateTime::now_utc()),
             operation,
             store,
             target: None,

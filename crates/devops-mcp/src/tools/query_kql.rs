@@ -813,7 +813,7 @@ struct AuditTable {
 /// Columns of the audit trail (`devops_mcp_secrets::AuditRecord`; a test
 /// checks they match) with their KQL types.
 const AUDIT_COLUMNS: &[(&str, &str, &str)] = &[
-    ("time", "datetime", "When, UTC."),
+    ("timestamp", "datetime", "When, UTC."),
     (
         "operation",
         "string",

@@ -466,14 +466,14 @@ async fn secret_audit_trail_is_a_table() {
     // Before any secret operation the table exists, empty, with its columns.
     let empty = query(
         &mut client,
-        json!({"query": "secret_audit | where outcome == 'failure' | project ['time'], name, error_kind, exposed_to_model"}),
+        json!({"query": "secret_audit | where outcome == 'failure' | project timestamp, name, error_kind, exposed_to_model"}),
     )
     .await;
     assert_eq!(empty["total_rows"], 0);
     assert_eq!(
         types(&empty),
         [
-            ("time".into(), "datetime".into()),
+            ("timestamp".into(), "datetime".into()),
             ("name".into(), "string".into()),
             ("error_kind".into(), "string".into()),
             ("exposed_to_model".into(), "bool".into())
@@ -497,7 +497,7 @@ async fn secret_audit_trail_is_a_table() {
 
     let trail = query(
         &mut client,
-        json!({"query": "secret_audit | where ['time'] > ago(1h) | project name, operation, store, source_kind, exposed_to_model, outcome, error_kind, actor | order by name asc"}),
+        json!({"query": "secret_audit | where timestamp > ago(1h) | project name, operation, store, source_kind, exposed_to_model, outcome, error_kind, actor | order by name asc"}),
     )
     .await;
     let rows = trail["rows"].as_array().unwrap();
