@@ -6,14 +6,18 @@
 //! - [`validate`]: YAML syntax, the GitHub workflow JSON schema (when the
 //!   caller passes it) and built-in security rules with stable IDs. Pure.
 //! - [`linters`]: actionlint and zizmor as child processes, merged into the
-//!   same report. The only module doing I/O.
+//!   same report.
 //! - [`pins`]: the action pin lock table, its file (read, atomic write) and
 //!   its refresh from the GitHub API ([`pins::update`]).
+//! - [`pull_request`]: delivery to GitHub through octocrab: a branch, one
+//!   commit with every file (git data API) and a pull request.
 //!
 //! Architecture invariant: this crate knows nothing of MCP and reads no
-//! environment variables; delivery (writing, committing, pull requests) is the
-//! caller's job.
+//! environment variables (tokens and API URLs come from the caller); writing
+//! into the workspace and committing to the local repository are the server's
+//! job.
 
+mod api;
 mod cron;
 mod emit;
 mod error;

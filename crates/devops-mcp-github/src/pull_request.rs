@@ -14,6 +14,7 @@
 //! Architecture invariant: no environment reading here; the caller passes
 //! the token and the API base URL to [`client`].
 
+use crate::api::{encode_path, next_link, rfc3339, unix_now};
 use std::time::Duration;
 
 use schemars::JsonSchema;
@@ -989,35 +990,6 @@ impl RateLimitHeaders {
     }
 }
 
-/// The `rel="next"` target of a `Link` header, as a path and query (octocrab
-/// adds its base URL, and the token only goes to that base).
-fn next_link(header: &str) -> Option<String> {
-    header.split(',').find_map(|part| {
-        let (target, params) = part.split_once(';')?;
-        if !params.split(';').any(|p| p.trim() == "rel=\"next\"") {
-            return None;
-        }
-        let url = target.trim().strip_prefix('<')?.strip_suffix('>')?;
-        match url.split_once("://") {
-            Some((_, rest)) => rest.find('/').map(|i| rest[i..].to_owned()),
-            None => Some(url.to_owned()),
-        }
-    })
-}
-
-/// Percent-encode a branch name for a URL path, keeping `/`.
-fn encode_path(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 fn str_field<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
     value.get(key)?.as_str()
 }
@@ -1035,23 +1007,6 @@ fn malformed(action: &'static str, what: &str) -> DeliveryError {
         action,
         message: format!("GitHub's answer could not be read ({what})"),
     }
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or_default()
-}
-
-fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| format!("unix time {unix}"))
 }
 
 #[cfg(test)]
