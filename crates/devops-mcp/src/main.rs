@@ -17,6 +17,23 @@ use rmcp::ServiceExt;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+/// Prints a line of a command's answer. A closed pipe (`devops-mcp tools | head`)
+/// ends the program quietly, as Unix tools do, instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        print_line(format_args!($($arg)*))
+    };
+}
+
+fn print_line(line: std::fmt::Arguments<'_>) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = writeln!(stdout, "{line}")
+        && error.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
 /// How often skill folders given with --skills-dir are checked for changes.
 const SKILLS_POLL: Duration = Duration::from_secs(1);
 
@@ -175,12 +192,11 @@ async fn wait_for_signal(shutdown: CancellationToken) {
     shutdown.cancel();
 }
 
-#[allow(clippy::print_stdout)]
 async fn tools(server: DevopsServer, as_json: bool) -> anyhow::Result<ExitCode> {
     let mut client = LocalClient::connect(server).await?;
     let result = client.request("tools/list", json!({})).await?;
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
+        out!("{}", serde_json::to_string_pretty(&result)?);
         return Ok(ExitCode::SUCCESS);
     }
     let empty = Vec::new();
@@ -188,7 +204,7 @@ async fn tools(server: DevopsServer, as_json: bool) -> anyhow::Result<ExitCode> 
         .get("tools")
         .and_then(Value::as_array)
         .unwrap_or(&empty);
-    println!("{:<20} {:<10} DESCRIPTION", "TOOL", "ACCESS");
+    out!("{:<20} {:<10} DESCRIPTION", "TOOL", "ACCESS");
     for tool in tools {
         let name = tool.get("name").and_then(Value::as_str).unwrap_or("?");
         let read_only = tool
@@ -203,12 +219,11 @@ async fn tools(server: DevopsServer, as_json: bool) -> anyhow::Result<ExitCode> 
             .next()
             .unwrap_or("");
         let access = if read_only { "read" } else { "write" };
-        println!("{name:<20} {access:<10} {description}");
+        out!("{name:<20} {access:<10} {description}");
     }
     Ok(ExitCode::SUCCESS)
 }
 
-#[allow(clippy::print_stdout)]
 async fn call(server: DevopsServer, tool: &str, args: &str) -> anyhow::Result<ExitCode> {
     let text = match args.strip_prefix('@') {
         Some(path) => std::fs::read_to_string(path)
@@ -232,7 +247,7 @@ async fn call(server: DevopsServer, tool: &str, args: &str) -> anyhow::Result<Ex
         Some(structured) if !is_error => structured.clone(),
         _ => result.clone(),
     };
-    println!("{}", serde_json::to_string_pretty(&shown)?);
+    out!("{}", serde_json::to_string_pretty(&shown)?);
     Ok(if is_error {
         ExitCode::FAILURE
     } else {
@@ -241,7 +256,6 @@ async fn call(server: DevopsServer, tool: &str, args: &str) -> anyhow::Result<Ex
 }
 
 /// The human-only secrets CLI: the one place a value is printed.
-#[allow(clippy::print_stdout)]
 async fn secrets(server: &DevopsServer, command: SecretsCommand) -> anyhow::Result<ExitCode> {
     use devops_mcp_secrets::SecretTarget;
     let stores = devops_mcp::secrets::stores(server.config(), "cli");
@@ -252,7 +266,7 @@ async fn secrets(server: &DevopsServer, command: SecretsCommand) -> anyhow::Resu
     match command {
         SecretsCommand::List { vault } => {
             let listed = devops_mcp_secrets::list_secrets(&stores, &target(vault)).await?;
-            println!("{}", serde_json::to_string_pretty(&listed)?);
+            out!("{}", serde_json::to_string_pretty(&listed)?);
         }
         SecretsCommand::Get {
             name,
@@ -262,24 +276,23 @@ async fn secrets(server: &DevopsServer, command: SecretsCommand) -> anyhow::Resu
             let (value, _) =
                 devops_mcp_secrets::read_secret(&stores, &target(vault), &name, version.as_deref())
                     .await?;
-            println!("{}", value.expose());
+            out!("{}", value.expose());
         }
         SecretsCommand::Delete { name, vault } => {
             devops_mcp_secrets::delete_secret(&stores, &target(vault), &name).await?;
-            println!("deleted {name}");
+            out!("deleted {name}");
         }
         SecretsCommand::Import { file, overwrite } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let imported = devops_mcp_secrets::import_dotenv(&stores, text, overwrite).await?;
-            println!("{}", serde_json::to_string_pretty(&imported)?);
+            out!("{}", serde_json::to_string_pretty(&imported)?);
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// `devops-mcp sample-telemetry`: write the data set and say what is in it.
-#[allow(clippy::print_stdout)]
 async fn sample_telemetry(args: SampleTelemetryArgs) -> anyhow::Result<ExitCode> {
     let format = match args.format {
         SampleFileFormat::Jsonl => devops_mcp_kql::SampleFormat::JsonLines,
@@ -301,33 +314,37 @@ async fn sample_telemetry(args: SampleTelemetryArgs) -> anyhow::Result<ExitCode>
     .await??;
     let summary = &report.summary;
     let dir = report.dir.display();
-    println!(
+    out!(
         "wrote one day of sample Application Insights telemetry to {dir} (seed {}):",
         args.seed
     );
     for (table, count) in &summary.tables {
-        println!("  {table:<16} {count:>10} rows");
+        out!("  {table:<16} {count:>10} rows");
     }
     for removed in &report.removed {
-        println!(
+        out!(
             "  removed {} (the same table in another format)",
             removed.display()
         );
     }
-    println!(
+    out!(
         "time range: {} to {} (exclusive)",
-        summary.start, summary.end
+        summary.start,
+        summary.end
     );
-    println!("planted incidents:");
-    println!(
+    out!("planted incidents:");
+    out!(
         "  error spike      {} to {}: 30% of requests fail with 5xx and an HttpRequestException (elsewhere 1 in 200); tables requests (success == 'False'), AppRequests (Success == false), exceptions, AppExceptions",
-        summary.error_spike.0, summary.error_spike.1
+        summary.error_spike.0,
+        summary.error_spike.1
     );
-    println!(
+    out!(
         "  slow dependency  {} to {}: calls to `{}` take 3.5-8 s (normally 40-400 ms); tables dependencies, AppDependencies",
-        summary.slow_dependency.1, summary.slow_dependency.2, summary.slow_dependency.0
+        summary.slow_dependency.1,
+        summary.slow_dependency.2,
+        summary.slow_dependency.0
     );
-    println!(
+    out!(
         "query it: add `kql_data_dir = {:?}` under [backends] in devops-mcp.toml, then call query_kql, e.g. {{\"query\": \"AppRequests | where TimeGenerated > ago(1d) | summarize failed = countif(not(Success)) by bin(TimeGenerated, 15m) | render timechart\", \"now\": \"{}\"}}",
         report.dir.display().to_string(),
         summary.end
@@ -337,7 +354,6 @@ async fn sample_telemetry(args: SampleTelemetryArgs) -> anyhow::Result<ExitCode>
 
 /// `devops-mcp pins`: show the lock table in use, or refresh it from the
 /// GitHub API into the user's lock table (or `--out`), atomically.
-#[allow(clippy::print_stdout)]
 async fn pins(
     server: &DevopsServer,
     command: devops_mcp::cli::PinsCommand,
@@ -356,7 +372,7 @@ async fn pins(
                     .iter()
                     .map(|p| json!({ "action": p.action, "version": p.version, "sha": p.sha, "source": p.source, "checked": p.checked }))
                     .collect();
-                println!(
+                out!(
                     "{}",
                     serde_json::to_string_pretty(&json!({ "table": active.info, "pins": pins }))?
                 );
@@ -364,23 +380,26 @@ async fn pins(
             }
             let info = &active.info;
             match &info.file {
-                Some(file) => println!(
+                Some(file) => out!(
                     "lock table: {file} over the bundled table ({} of {} pins from the file)",
                     info.from_file,
                     active.table.len()
                 ),
-                None => println!(
+                None => out!(
                     "lock table: bundled with devops-mcp (no file at {}; run `devops-mcp pins update` to refresh)",
                     github
                         .pins_path()
                         .map_or_else(|| "-".to_owned(), |p| p.display().to_string())
                 ),
             }
-            println!("checked: {} to {}", info.checked, info.newest_checked);
+            out!("checked: {} to {}", info.checked, info.newest_checked);
             for pin in active.table.iter() {
-                println!(
+                out!(
                     "  {:<36} {:<9} {} {}",
-                    pin.action, pin.version, pin.sha, pin.checked
+                    pin.action,
+                    pin.version,
+                    pin.sha,
+                    pin.checked
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -425,7 +444,7 @@ async fn pins(
                 result.table.write_file(&target)?;
             }
             if json {
-                println!(
+                out!(
                     "{}",
                     serde_json::to_string_pretty(&json!({
                         "file": target.display().to_string(),
@@ -435,14 +454,14 @@ async fn pins(
                     }))?
                 );
             } else {
-                print!("{}", result.summary());
+                out!("{}", result.summary().trim_end_matches('\n'));
                 if dry_run {
-                    println!(
+                    out!(
                         "dry run: nothing written ({} left as it was)",
                         target.display()
                     );
                 } else {
-                    println!(
+                    out!(
                         "wrote {} pins to {}; create_workflow uses them from now on",
                         result.table.len(),
                         target.display()
@@ -458,41 +477,38 @@ async fn pins(
     }
 }
 
-#[allow(clippy::print_stdout)]
 fn report(message: &str) {
-    println!("{message}");
+    out!("{message}");
 }
 
-#[allow(clippy::print_stdout)]
 fn skills(server: &DevopsServer) {
-    println!("{:<28} {:<10} DESCRIPTION", "SKILL", "SOURCE");
+    out!("{:<28} {:<10} DESCRIPTION", "SKILL", "SOURCE");
     for (skill, origin) in server.skills().list() {
         let source = match origin {
             devops_mcp::skills::Origin::Embedded => "embedded".to_owned(),
             devops_mcp::skills::Origin::Dir(path) => path.display().to_string(),
         };
         let description: String = skill.frontmatter.description.chars().take(80).collect();
-        println!("{:<28} {:<10} {}", skill.name(), source, description);
+        out!("{:<28} {:<10} {}", skill.name(), source, description);
     }
 }
 
-#[allow(clippy::print_stdout)]
 async fn doctor(server: &DevopsServer, as_json: bool) -> anyhow::Result<ExitCode> {
     let report = doctor::run(server.config()).await;
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        out!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         for check in &report.checks {
             let mark = match check.status {
                 doctor::Status::Ok => "ok     ",
                 doctor::Status::Missing => "MISSING",
             };
-            println!("{mark} {:<18} {}", check.name, check.detail);
+            out!("{mark} {:<18} {}", check.name, check.detail);
             if let Some(fix) = &check.fix {
-                println!("        fix: {fix}");
+                out!("        fix: {fix}");
             }
         }
-        println!(
+        out!(
             "\n{} of {} checks need attention; tools whose backend is missing say so when called.",
             report.missing,
             report.checks.len()

@@ -204,3 +204,31 @@ async fn unknown_tool_is_a_protocol_error_naming_the_tool() {
         .to_string();
     assert!(error.contains("no_such_tool"), "{error}");
 }
+
+#[test]
+fn a_closed_output_pipe_ends_the_listing_quietly() {
+    use std::io::Read;
+    let workspace = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_devops-mcp"))
+        // Over 64 KiB, more than a pipe buffers, so a write meets the closed pipe.
+        .args(["--workspace", workspace.path().to_str().unwrap(), "tools", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one byte, then close the pipe, as `devops-mcp tools --json | head -c1` does.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(status.success(), "{status:?}: {stderr}");
+}
