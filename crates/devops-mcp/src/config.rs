@@ -112,6 +112,10 @@ pub struct AzureConfig {
     pub key_vault: Option<String>,
     /// Default Log Analytics workspace ID.
     pub log_analytics_workspace: Option<String>,
+    /// The Log Analytics query API endpoint `query_kql` sends cloud queries to. Default
+    /// `https://api.loganalytics.io`; Azure US Government `https://api.loganalytics.us`,
+    /// Azure operated by 21Vianet `https://api.loganalytics.azure.cn`.
+    pub logs_endpoint: Option<String>,
     /// Authority host for sovereign clouds.
     pub authority_host: Option<String>,
 }

@@ -4,10 +4,13 @@
 //! `set_secret`/`list_secrets` tools and the human-only `secrets` CLI.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use azure_core::credentials::TokenCredential;
 
 use devops_mcp_secrets::{
     AuditLog, AzureCredentialConfig, FileReadError, GithubOptions, GithubStore, KeyVaultConnector,
-    KeyVaultOptions, LocalStore, SecretValue, Stores, credential_chain,
+    KeyVaultOptions, LocalStore, SecretValue, SecretsError, Stores, credential_chain,
 };
 
 use crate::config::Config;
@@ -42,11 +45,7 @@ pub fn audit_path(config: &Config) -> PathBuf {
 /// Every store this configuration can reach. Key Vault and GitHub are
 /// present only when credentials for them exist; the local store always is.
 pub fn stores(config: &Config, actor: &str) -> Stores {
-    let key_vault = credential_chain(&AzureCredentialConfig::from_lookup(&|name| {
-        std::env::var(name).ok()
-    }))
-    .ok()
-    .map(|credential| {
+    let key_vault = azure_credential().ok().map(|credential| {
         KeyVaultConnector::new(
             credential,
             KeyVaultOptions::default(),
@@ -70,6 +69,16 @@ pub fn stores(config: &Config, actor: &str) -> Stores {
         audit: Some(AuditLog::new(audit_path(config))),
         actor: Some(actor.to_owned()),
     }
+}
+
+/// The Azure credential chain (environment client secret or workload identity, managed
+/// identity, Azure CLI / Azure Developer CLI) from the standard `AZURE_*` variables of the
+/// server's environment. Key Vault and `query_kql`'s cloud backends share it, so one
+/// sign-in serves both.
+pub fn azure_credential() -> Result<Arc<dyn TokenCredential>, SecretsError> {
+    credential_chain(&AzureCredentialConfig::from_lookup(&|name| {
+        std::env::var(name).ok()
+    }))
 }
 
 fn github_token() -> Option<SecretValue> {

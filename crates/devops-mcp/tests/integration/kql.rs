@@ -697,7 +697,8 @@ async fn query_kql_is_listed_read_only_with_its_schemas() {
     assert_eq!(annotations["readOnlyHint"], true);
     assert_eq!(annotations["destructiveHint"], false);
     assert_eq!(annotations["idempotentHint"], true);
-    assert_eq!(annotations["openWorldHint"], false);
+    // The cloud backends reach Azure.
+    assert_eq!(annotations["openWorldHint"], true);
     let input = &tool["inputSchema"];
     assert_eq!(input["required"], json!(["query"]));
     assert_eq!(input["additionalProperties"], false);
@@ -711,12 +712,18 @@ async fn query_kql_is_listed_read_only_with_its_schemas() {
     assert_eq!(
         fields,
         [
+            "additional_workspaces",
             "backend",
+            "end",
             "max_rows",
             "now",
             "query",
+            "resource_id",
+            "start",
             "timeout_seconds",
-            "validate_only"
+            "timespan",
+            "validate_only",
+            "workspace_id"
         ]
     );
     for (name, field) in input["properties"].as_object().unwrap() {

@@ -6,6 +6,7 @@
 mod bicep;
 mod common;
 mod kql;
+mod kql_cloud;
 mod pins;
 mod registry;
 mod secrets;

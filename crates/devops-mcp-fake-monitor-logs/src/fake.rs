@@ -1,4 +1,4 @@
-//! A local HTTPS fake of the Log Analytics query API that enforces the contract in
+//! The fake itself: a local HTTPS server of the Log Analytics query API that enforces the contract in
 //! `../shared/contracts/azure-monitor-logs/` (see `contract.rs`).
 //!
 //! It serves TLS with a self-signed rcgen certificate for `localhost`; the test transport
