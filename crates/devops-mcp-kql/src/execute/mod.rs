@@ -23,6 +23,7 @@ mod scalar;
 mod strings;
 mod udf;
 pub(crate) mod value;
+mod yields;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -76,6 +77,10 @@ pub(crate) fn text_to(
 pub(crate) fn parse_dynamic_text(text: &str) -> Value {
     dynamic::parse_dynamic(text)
 }
+
+/// Rows per batch: the unit operators work in, and after which they can
+/// yield to a cancellation.
+pub(crate) const BATCH_SIZE: usize = 8192;
 
 /// How to run a query.
 #[derive(Debug, Clone)]
@@ -282,13 +287,27 @@ pub(crate) async fn run_query<R: TableResolver + ScanAccounting>(
     let started = Instant::now();
     let (query, analysis) = parse_and_analyze(text, catalog)?;
     let now = now_nanos(options);
+    // The plan's stop points watch a child of the caller's token, which
+    // is also cancelled when this future is dropped (an aborted task, a
+    // client gone): the operators' tasks then end at their next batch
+    // instead of running on until the dropped stream aborts them.
+    let halt = options
+        .cancel
+        .as_ref()
+        .map_or_else(CancellationToken::new, CancellationToken::child_token);
+    let _halt_when_dropped = halt.clone().drop_guard();
+    let stop = yields::StopSignal {
+        token: Some(halt),
+        deadline: options.timeout.map(|t| Instant::now() + t),
+    };
     let work = async {
         let mut resolved: HashMap<String, plan::Resolved> = HashMap::new();
         for _ in 0..64 {
             let shared = Arc::new(resolved.clone());
             match plan_pass(&query, &analysis, tables, now, &shared) {
                 Ok(planned) => {
-                    let collected = execute(planned.frame, options, options.max_rows).await?;
+                    let collected =
+                        execute(planned.frame, options, &stop, options.max_rows).await?;
                     return Ok((planned.render, planned.warnings, collected));
                 }
                 Err(Err(e)) => return Err(e),
@@ -299,7 +318,7 @@ pub(crate) async fn run_query<R: TableResolver + ScanAccounting>(
                         .cols
                         .first()
                         .map_or(KqlType::Dynamic, |c| c.ty);
-                    let (_, rows, _, _) = execute(pending.frame, options, 1).await?;
+                    let (_, rows, _, _) = execute(pending.frame, options, &stop, 1).await?;
                     let first = rows
                         .into_iter()
                         .next()
@@ -326,21 +345,31 @@ pub(crate) async fn run_query<R: TableResolver + ScanAccounting>(
             message: "the query needs too many values computed from data".into(),
         })
     };
-    let outcome = match (&options.cancel, options.timeout) {
-        (Some(token), Some(limit)) => tokio::select! {
+    let timeout = |limit: Duration| KqlError::Timeout {
+        seconds: limit.as_secs_f64(),
+    };
+    let outcome = match (&options.cancel, options.timeout, stop.deadline) {
+        (Some(token), Some(limit), Some(deadline)) => tokio::select! {
             r = work => r,
             () = token.cancelled() => Err(KqlError::Cancelled),
-            () = tokio::time::sleep(limit) => Err(KqlError::Timeout { seconds: limit.as_secs_f64() }),
+            () = tokio::time::sleep_until(deadline.into()) => Err(timeout(limit)),
         },
-        (Some(token), None) => tokio::select! {
+        (None, Some(limit), Some(deadline)) => tokio::select! {
+            r = work => r,
+            () = tokio::time::sleep_until(deadline.into()) => Err(timeout(limit)),
+        },
+        (Some(token), _, _) => tokio::select! {
             r = work => r,
             () = token.cancelled() => Err(KqlError::Cancelled),
         },
-        (None, Some(limit)) => tokio::select! {
-            r = work => r,
-            () = tokio::time::sleep(limit) => Err(KqlError::Timeout { seconds: limit.as_secs_f64() }),
-        },
-        (None, None) => work.await,
+        (None, _, _) => work.await,
+    };
+    // The plan's yield points end a stopped query with an error of their
+    // own, which may arrive before the select sees the token or the timer.
+    let outcome = match outcome {
+        Err(_) if stop.cancelled() => Err(KqlError::Cancelled),
+        Err(_) if stop.timed_out() => Err(timeout(options.timeout.unwrap_or_default())),
+        other => other,
     };
     let (render, warnings, (columns, rows, total, parquet_bytes)) =
         outcome.map_err(|e| match e {
@@ -385,6 +414,7 @@ type Collected = (Vec<ResultColumn>, Vec<Vec<serde_json::Value>>, u64, u64);
 async fn execute(
     frame: Frame,
     options: &RunOptions,
+    stop: &yields::StopSignal,
     max_rows: usize,
 ) -> Result<Collected, KqlError> {
     let mut runtime = RuntimeEnvBuilder::new();
@@ -392,7 +422,7 @@ async fn execute(
         runtime = runtime.with_memory_limit(limit, 1.0);
     }
     let runtime = runtime.build_arc()?;
-    let mut config = SessionConfig::new().with_batch_size(8192);
+    let mut config = SessionConfig::new().with_batch_size(BATCH_SIZE);
     let parquet = &mut config.options_mut().execution.parquet;
     parquet.schema_force_view_types = false;
     // Late materialization: filters (and TopK's dynamic filter) are applied
@@ -403,6 +433,7 @@ async fn execute(
         .with_config(config)
         .with_runtime_env(runtime)
         .with_default_features()
+        .with_physical_optimizer_rules(yields::physical_optimizer_rules(stop))
         .build();
     let task_ctx = state.task_ctx();
     let df = DataFrame::new(state, frame.plan);

@@ -1322,7 +1322,14 @@ impl<'q> Planner<'q> {
             .map(|((_, t), values)| build_array(*t, values))
             .collect();
         let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-        let table = MemTable::try_new(schema, vec![vec![batch]])?;
+        // Batches of the session's size rather than one: operators work
+        // (and yield to cancellation) batch by batch, so a `range` of
+        // millions of rows must not arrive as a single batch.
+        let batches = (0..batch.num_rows().max(1))
+            .step_by(super::BATCH_SIZE)
+            .map(|at| batch.slice(at, super::BATCH_SIZE.min(batch.num_rows() - at)))
+            .collect();
+        let table = MemTable::try_new(schema, vec![batches])?;
         let name = self.fresh("values");
         let plan =
             LogicalPlanBuilder::scan(name, provider_as_source(Arc::new(table)), None)?.build()?;
