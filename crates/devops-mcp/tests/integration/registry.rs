@@ -211,7 +211,12 @@ fn a_closed_output_pipe_ends_the_listing_quietly() {
     let workspace = tempfile::tempdir().unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_devops-mcp"))
         // Over 64 KiB, more than a pipe buffers, so a write meets the closed pipe.
-        .args(["--workspace", workspace.path().to_str().unwrap(), "tools", "--json"])
+        .args([
+            "--workspace",
+            workspace.path().to_str().unwrap(),
+            "tools",
+            "--json",
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
