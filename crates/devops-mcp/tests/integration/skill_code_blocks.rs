@@ -268,3 +268,69 @@ fn every_code_block_passes_an_independent_checker() {
         failures.join("\n")
     );
 }
+
+/// Beyond syntax: every KQL block over tables the server knows (the
+/// Application Insights tables, with the official schemas of
+/// ../shared/contracts/app-insights, and `secret_audit`)
+/// names real columns and type-checks, as `query_kql` `validate_only` sees
+/// it. Blocks over other Azure tables (AzureDiagnostics, ...) cannot be
+/// checked here and are counted, not failed.
+#[tokio::test]
+async fn kql_blocks_over_known_tables_validate_against_their_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[backends]\nkql_data_dir = \"telemetry\"\n[backends.secrets]\nlocal_store_dir = {:?}\n",
+        dir.path().join(".secrets-store").display().to_string()
+    );
+    std::fs::write(dir.path().join("devops-mcp.toml"), config).unwrap();
+    // The official table schemas (all columns), read in place.
+    let tables =
+        std::fs::read_to_string(crate::common::contracts().join("app-insights/tables.json"))
+            .expect("../shared/contracts/app-insights/tables.json");
+    devops_mcp_kql::write_sample_telemetry(&dir.path().join("telemetry"), 50, 1, Some(&tables))
+        .unwrap();
+    let config = devops_mcp::config::Config::load(devops_mcp::config::Overrides {
+        workspace: Some(dir.path().to_path_buf()),
+        ..devops_mcp::config::Overrides::default()
+    })
+    .unwrap();
+    let server = devops_mcp::DevopsServer::new(config).unwrap();
+    let mut client = devops_mcp::client::LocalClient::connect(server)
+        .await
+        .unwrap();
+
+    let (mut checked, mut unknown_tables, mut failures) = (0, 0, Vec::new());
+    for block in blocks()
+        .iter()
+        .filter(|b| (b.lang == "kusto" || b.lang == "kql") && !b.bad)
+    {
+        let result = crate::common::call(
+            &mut client,
+            "query_kql",
+            serde_json::json!({ "query": block.code, "validate_only": true }),
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{}: {error}", block.at()));
+        let diagnostics = result["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if diagnostics.iter().any(|d| d["code"] == "unknown-table") {
+            unknown_tables += 1;
+            continue;
+        }
+        checked += 1;
+        if result["valid"] != true {
+            failures.push(format!(
+                "{}: {}",
+                block.at(),
+                serde_json::Value::Array(diagnostics)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        checked >= 5,
+        "only {checked} KQL blocks were over known tables ({unknown_tables} were not)"
+    );
+}
