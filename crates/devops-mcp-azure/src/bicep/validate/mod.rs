@@ -289,28 +289,28 @@ fn parse_all(files: &[SourceFile]) -> (Vec<FileAst>, Sink) {
         let parsed = files.iter().map(|f| syntax::parse(f, &mut sink)).collect();
         return (parsed, sink);
     }
-    // Largest files first, dealt round-robin, so the threads finish close together.
+    // Largest files first, each thread taking the next one when it is done, so the threads
+    // finish close together; the calling thread is one of the workers.
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(files[i].content.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&i) = order.get(k) else {
+                return done;
+            };
+            let mut sink = Sink::new();
+            let ast = syntax::parse(&files[i], &mut sink);
+            done.push((i, ast, sink));
+        }
+    };
     let results: Vec<Vec<(usize, FileAst, Sink)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                let mine: Vec<usize> = order.iter().copied().skip(w).step_by(workers).collect();
-                scope.spawn(move || {
-                    mine.into_iter()
-                        .map(|i| {
-                            let mut sink = Sink::new();
-                            let ast = syntax::parse(&files[i], &mut sink);
-                            (i, ast, sink)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
+        let handles: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+        let mut results = vec![work()];
+        results.extend(handles.into_iter().map(|h| h.join().unwrap_or_default()));
+        results
     });
     let mut slots: Vec<Option<(FileAst, Sink)>> = (0..files.len()).map(|_| None).collect();
     for (i, ast, sink) in results.into_iter().flatten() {
