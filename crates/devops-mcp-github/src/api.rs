@@ -1,5 +1,7 @@
 //! Small helpers shared by the GitHub REST callers (pull request delivery and
-//! the pin updater): pagination links, path encoding and rate-limit times.
+//! the pin updater): pagination links, path encoding and rate limits.
+
+use std::time::Duration;
 
 /// The `rel="next"` target of a `Link` header, as a path and query (octocrab
 /// adds its base URL, and the token only goes to that base).
@@ -47,4 +49,43 @@ pub(crate) fn rfc3339(unix: i64) -> String {
                 .ok()
         })
         .unwrap_or_else(|| format!("unix time {unix}"))
+}
+
+/// The rate-limit headers of one answer.
+pub(crate) struct RateLimitHeaders {
+    pub(crate) retry_after: Option<String>,
+    pub(crate) remaining: Option<String>,
+    pub(crate) reset: Option<String>,
+}
+
+impl RateLimitHeaders {
+    /// How long to wait when the answer is a rate limit: `Retry-After`, else
+    /// until `x-ratelimit-reset`, else the minute GitHub asks for.
+    pub(crate) fn wait(&self, status: u16, now: i64) -> Option<Duration> {
+        let exhausted = self.remaining.as_deref().map(str::trim) == Some("0");
+        let limited = status == 429 || (status == 403 && (self.retry_after.is_some() || exhausted));
+        if !limited {
+            return None;
+        }
+        if let Some(seconds) = self
+            .retry_after
+            .as_deref()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            return Some(Duration::from_secs(seconds));
+        }
+        if exhausted
+            && let Some(reset) = self
+                .reset
+                .as_deref()
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        {
+            // One second past the reset, so the window has really turned over.
+            let seconds = reset.saturating_sub(now).max(0).saturating_add(1);
+            return Some(Duration::from_secs(
+                u64::try_from(seconds).unwrap_or(u64::MAX),
+            ));
+        }
+        Some(Duration::from_secs(60))
+    }
 }

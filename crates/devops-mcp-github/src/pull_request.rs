@@ -14,7 +14,7 @@
 //! Architecture invariant: no environment reading here; the caller passes
 //! the token and the API base URL to [`client`].
 
-use crate::api::{encode_path, next_link, rfc3339, unix_now};
+use crate::api::{RateLimitHeaders, encode_path, next_link, rfc3339, unix_now};
 use std::time::Duration;
 
 use schemars::JsonSchema;
@@ -948,45 +948,6 @@ fn forbidden_hint(message: &str) -> String {
         "allow GitHub Actions to create pull requests in the repository or organisation settings, or use a personal token".into()
     } else {
         "check the token's permissions and the repository's branch protection and rulesets".into()
-    }
-}
-
-/// The rate-limit headers of one answer.
-struct RateLimitHeaders {
-    retry_after: Option<String>,
-    remaining: Option<String>,
-    reset: Option<String>,
-}
-
-impl RateLimitHeaders {
-    /// How long to wait when the answer is a rate limit: `Retry-After`, else
-    /// until `x-ratelimit-reset`, else the minute GitHub asks for.
-    fn wait(&self, status: u16, now: i64) -> Option<Duration> {
-        let exhausted = self.remaining.as_deref().map(str::trim) == Some("0");
-        let limited = status == 429 || (status == 403 && (self.retry_after.is_some() || exhausted));
-        if !limited {
-            return None;
-        }
-        if let Some(seconds) = self
-            .retry_after
-            .as_deref()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-        {
-            return Some(Duration::from_secs(seconds));
-        }
-        if exhausted
-            && let Some(reset) = self
-                .reset
-                .as_deref()
-                .and_then(|v| v.trim().parse::<i64>().ok())
-        {
-            // One second past the reset, so the window has really turned over.
-            let seconds = reset.saturating_sub(now).max(0).saturating_add(1);
-            return Some(Duration::from_secs(
-                u64::try_from(seconds).unwrap_or(u64::MAX),
-            ));
-        }
-        Some(Duration::from_secs(60))
     }
 }
 
