@@ -1080,6 +1080,28 @@ enum ListKind {
     Bag,
 }
 
+/// DataFusion compares and hashes user-defined aggregates; ours are the same
+/// aggregate exactly when their names (which carry their parameters) are.
+macro_rules! identified_by_name {
+    ($t:ty) => {
+        impl fmt::Debug for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.name)
+            }
+        }
+        impl PartialEq for $t {
+            fn eq(&self, other: &Self) -> bool {
+                self.name == other.name
+            }
+        }
+        impl Eq for $t {}
+        impl Hash for $t {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.name.hash(state);
+            }
+        }
+    };
+}
 /// `make_list`, `make_set`, `make_bag`: JSON arrays / bags.
 struct ListAgg {
     name: String,
@@ -1089,22 +1111,7 @@ struct ListAgg {
     signature: Signature,
 }
 
-impl fmt::Debug for ListAgg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)
-    }
-}
-impl PartialEq for ListAgg {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-impl Eq for ListAgg {}
-impl Hash for ListAgg {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-    }
-}
+identified_by_name!(ListAgg);
 
 impl AggregateUDFImpl for ListAgg {
     fn name(&self) -> &str {
@@ -1250,22 +1257,7 @@ struct PercentileAgg {
     signature: Signature,
 }
 
-impl fmt::Debug for PercentileAgg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)
-    }
-}
-impl PartialEq for PercentileAgg {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-impl Eq for PercentileAgg {}
-impl Hash for PercentileAgg {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-    }
-}
+identified_by_name!(PercentileAgg);
 
 impl PercentileAgg {
     fn element(&self) -> DataType {
@@ -1551,22 +1543,7 @@ struct SeriesAgg {
     signature: Signature,
 }
 
-impl fmt::Debug for SeriesAgg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)
-    }
-}
-impl PartialEq for SeriesAgg {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-impl Eq for SeriesAgg {}
-impl Hash for SeriesAgg {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-    }
-}
+identified_by_name!(SeriesAgg);
 
 impl AggregateUDFImpl for SeriesAgg {
     fn name(&self) -> &str {

@@ -58,25 +58,25 @@ pub(crate) fn regex_match(text: Expr, pattern: Expr) -> Typed {
     Typed::new(e, KqlType::Bool)
 }
 
-fn s(v: &Value) -> String {
+pub(super) fn s(v: &Value) -> String {
     v.to_kql_string()
 }
 
-fn int(v: &Value) -> Option<i64> {
+pub(super) fn int(v: &Value) -> Option<i64> {
     match v {
         Value::Null => None,
         other => other.to_i64(),
     }
 }
 
-fn real(v: &Value) -> Option<f64> {
+pub(super) fn real(v: &Value) -> Option<f64> {
     match v {
         Value::Null => None,
         other => other.to_f64(),
     }
 }
 
-fn json_of(v: &Value) -> Json {
+pub(super) fn json_of(v: &Value) -> Json {
     match v {
         Value::Dynamic(j) => j.clone(),
         Value::String(t) => serde_json::from_str(t).unwrap_or(Json::String(t.clone())),
@@ -84,7 +84,7 @@ fn json_of(v: &Value) -> Json {
     }
 }
 
-fn array_of(v: &Value) -> Option<Vec<Json>> {
+pub(super) fn array_of(v: &Value) -> Option<Vec<Json>> {
     match json_of(v) {
         Json::Array(items) => Some(items),
         _ => None,

@@ -4,44 +4,12 @@
 
 use serde_json::{Map, Value as Json, json};
 
+use super::functions::{array_of, int, json_of, real, s};
 use super::plan::{Planner, Typed};
 use super::value::Value;
 use crate::error::KqlError;
 use crate::span::Span;
 use crate::types::KqlType;
-
-fn s(v: &Value) -> String {
-    v.to_kql_string()
-}
-
-fn real(v: &Value) -> Option<f64> {
-    match v {
-        Value::Null => None,
-        other => other.to_f64(),
-    }
-}
-
-fn int(v: &Value) -> Option<i64> {
-    match v {
-        Value::Null => None,
-        other => other.to_i64(),
-    }
-}
-
-fn json_of(v: &Value) -> Json {
-    match v {
-        Value::Dynamic(j) => j.clone(),
-        Value::String(t) => serde_json::from_str(t).unwrap_or(Json::String(t.clone())),
-        other => other.to_json(),
-    }
-}
-
-fn array_of(v: &Value) -> Option<Vec<Json>> {
-    match json_of(v) {
-        Json::Array(items) => Some(items),
-        _ => None,
-    }
-}
 
 /// The string arguments from position `from`, with dynamic arrays
 /// flattened (`has_any_ipv4(text, 'a', 'b')` or `(text, dynamic([...]))`).
