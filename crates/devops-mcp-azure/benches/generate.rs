@@ -8,6 +8,10 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use devops_mcp_azure::bicep::{BicepSpec, SourceFile, TypeIndex, generate, validate};
 
+/// The allocator the `devops-mcp` binary ships with, so the numbers are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn bench(c: &mut Criterion) {
     let types = TypeIndex::load_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/contracts/bicep-types"),

@@ -34,6 +34,11 @@ fn print_line(line: std::fmt::Arguments<'_>) {
     }
 }
 
+/// mimalloc instead of the system allocator: with `override` it also serves the C code
+/// (tree-sitter allocates per syntax node), which makes validate_bicep ~20% faster.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How often skill folders given with --skills-dir are checked for changes.
 const SKILLS_POLL: Duration = Duration::from_secs(1);
 
