@@ -172,6 +172,13 @@ impl DevopsServer {
             .clone()
     }
 
+    /// The type data if a first use has loaded it (`Some(None)`: none installed).
+    pub(crate) fn loaded_bicep_types(
+        &self,
+    ) -> Option<Option<Arc<devops_mcp_azure::bicep::TypeIndex>>> {
+        self.shared.bicep_types.get().cloned()
+    }
+
     /// The type data, loaded by `load` on first use.
     pub(crate) fn cached_bicep_types(
         &self,

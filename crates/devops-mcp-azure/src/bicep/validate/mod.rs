@@ -276,15 +276,27 @@ fn resolve_path(from: &str, target: &str) -> Option<String> {
 /// Below this much text, parsing on one thread is faster than starting others.
 const PARALLEL_PARSE_BYTES: usize = 16 * 1024;
 
+/// Threads used for parsing large sets: the cores this process may use (asked once, because
+/// `available_parallelism` reads cgroup files on every call), at most four.
+fn parse_threads() -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(4)
+    })
+}
+
 /// Parses every file; large sets are split over a few threads, because tree-sitter-bicep's
 /// grammar (GLR with several conflicts) parses only a few kilobytes per millisecond.
 fn parse_all(files: &[SourceFile]) -> (Vec<FileAst>, Sink) {
     let total: usize = files.iter().map(|f| f.content.len()).sum();
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(4)
-        .min(files.len());
-    if workers <= 1 || total < PARALLEL_PARSE_BYTES {
+    let workers = if total < PARALLEL_PARSE_BYTES {
+        1
+    } else {
+        parse_threads().min(files.len())
+    };
+    if workers <= 1 {
         let mut sink = Sink::new();
         let parsed = files.iter().map(|f| syntax::parse(f, &mut sink)).collect();
         return (parsed, sink);
