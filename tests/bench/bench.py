@@ -271,6 +271,21 @@ def bench_wrk(binary: Path, workspace: Path, tool: str, args: dict, duration: in
         log.close()
 
 
+def startup_order_coverage(binary: Path) -> str:
+    """How much of crates/devops-mcp/startup.order the binary still defines: a stale list
+    (new toolchain, Cargo.lock or features) leaves start-up code spread out and RSS higher."""
+    order = REPO / "crates" / "devops-mcp" / "startup.order"
+    wanted = {row.strip() for row in order.read_text().splitlines() if row.strip() and not row.startswith("#")}
+    try:
+        listing = subprocess.run(["nm", "--defined-only", str(binary)], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "startup.order: cannot list the binary's symbols (nm)"
+    defined = {row.split()[-1] for row in listing.splitlines() if row.strip()}
+    found = len(wanted & defined)
+    hint = "" if found >= 0.9 * len(wanted) else "; regenerate it: python3 tests/bench/startup_order.py --binary ..."
+    return f"startup.order: {found} of {len(wanted)} functions defined in this binary{hint}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     default_binary = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")) / "release" / "devops-mcp"
@@ -290,6 +305,7 @@ def main() -> int:
         return 2
     version = subprocess.run([str(binary), "--version"], capture_output=True, text=True, check=True).stdout.strip()
     print(f"bench: {version} at {binary}, {os.cpu_count()} CPUs")
+    print(startup_order_coverage(binary))
     only = set(options.only or ["startup", "idle-rss", "tools-list", "wrk"])
     with tempfile.TemporaryDirectory(prefix="devops-mcp-bench.") as scratch:
         workspace = Path(scratch)
