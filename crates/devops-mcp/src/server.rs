@@ -79,7 +79,7 @@ struct Shared {
     /// Stateless HTTP calls, so a `notifications/cancelled` can reach them.
     stateless_calls: Arc<crate::http::StatelessCalls>,
     /// The Azure resource type data, loaded on first use.
-    bicep_types: std::sync::OnceLock<Option<Arc<devops_mcp_azure::bicep::TypeIndex>>>,
+    bicep_types: tokio::sync::OnceCell<Option<Arc<devops_mcp_azure::bicep::TypeIndex>>>,
     /// The semgrep scanner, created when first found.
     scanner: std::sync::Mutex<Option<Arc<devops_mcp_scan::Scanner>>>,
     /// The workflow JSON schema, compiled on first use.
@@ -125,7 +125,7 @@ impl DevopsServer {
                 stateless_calls: Arc::default(),
                 workflow_schema: std::sync::OnceLock::new(),
                 scanner: std::sync::Mutex::new(None),
-                bicep_types: std::sync::OnceLock::new(),
+                bicep_types: tokio::sync::OnceCell::new(),
                 kql: tools::query_kql::KqlCache::default(),
             }),
             log_level: Arc::new(Mutex::new(None)),
@@ -179,14 +179,21 @@ impl DevopsServer {
         self.shared.bicep_types.get().cloned()
     }
 
-    /// The type data, loaded by `load` on first use.
-    pub(crate) fn cached_bicep_types(
+    /// The type data, loaded by `load` on a blocking thread the first time. Calls that
+    /// arrive during that load wait for it rather than each taking a thread of their own.
+    pub(crate) async fn cached_bicep_types(
         &self,
-        load: impl FnOnce() -> Option<devops_mcp_azure::bicep::TypeIndex>,
+        load: impl FnOnce() -> Option<devops_mcp_azure::bicep::TypeIndex> + Send + 'static,
     ) -> Option<Arc<devops_mcp_azure::bicep::TypeIndex>> {
         self.shared
             .bicep_types
-            .get_or_init(|| load().map(Arc::new))
+            .get_or_init(|| async {
+                tokio::task::spawn_blocking(move || load().map(Arc::new))
+                    .await
+                    .ok()
+                    .flatten()
+            })
+            .await
             .clone()
     }
 
@@ -749,5 +756,38 @@ impl ServerHandler for DevopsServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceDirectoryResult, ErrorData> {
         self.shared.skills.read_resource_directory(&request.uri)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn calls_during_the_first_type_data_load_wait_for_that_one_load() {
+        let workspace = tempfile::tempdir().expect("tempdir");
+        let config = Config::for_workspace(workspace.path()).expect("config");
+        let server = DevopsServer::new(config).expect("server");
+        let loads = Arc::new(AtomicUsize::new(0));
+        let calls = (0..16).map(|_| {
+            let server = server.clone();
+            let loads = Arc::clone(&loads);
+            tokio::spawn(async move {
+                server
+                    .cached_bicep_types(move || {
+                        loads.fetch_add(1, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        None
+                    })
+                    .await
+            })
+        });
+        for call in futures::future::join_all(calls).await {
+            assert!(call.expect("call finishes").is_none());
+        }
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+        assert!(matches!(server.loaded_bicep_types(), Some(None)));
     }
 }

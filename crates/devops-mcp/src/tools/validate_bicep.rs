@@ -96,24 +96,19 @@ impl DevopsServer {
             return loaded;
         }
         let dir = crate::data::bicep_types_dir(self.config());
-        let server = self.clone();
-        tokio::task::spawn_blocking(move || {
-            server.cached_bicep_types(|| {
-                if !dir.join("index.json").is_file() {
-                    return None;
+        self.cached_bicep_types(move || {
+            if !dir.join("index.json").is_file() {
+                return None;
+            }
+            match TypeIndex::load_dir(&dir) {
+                Ok(index) => Some(index),
+                Err(error) => {
+                    tracing::warn!(%error, "Azure resource type data unusable; run `devops-mcp bicep-types install`");
+                    None
                 }
-                match TypeIndex::load_dir(&dir) {
-                    Ok(index) => Some(index),
-                    Err(error) => {
-                        tracing::warn!(%error, "Azure resource type data unusable; run `devops-mcp bicep-types install`");
-                        None
-                    }
-                }
-            })
+            }
         })
         .await
-        .ok()
-        .flatten()
     }
 }
 
