@@ -73,17 +73,13 @@ impl DevopsServer {
         };
         let types = self.bicep_types().await;
         let size: usize = files.iter().map(|f| f.content.len()).sum();
+        let validate = move || devops_mcp_azure::bicep::validate(&files, types.as_deref());
         if size < INLINE_BYTES {
-            return Ok(Json(devops_mcp_azure::bicep::validate(
-                &files,
-                types.as_deref(),
-            )));
+            return Ok(Json(validate()));
         }
-        let report = tokio::task::spawn_blocking(move || {
-            devops_mcp_azure::bicep::validate(&files, types.as_deref())
-        })
-        .await
-        .map_err(|e| ToolError::new(format!("validation did not finish: {e}")))?;
+        let report = tokio::task::spawn_blocking(validate)
+            .await
+            .map_err(|e| ToolError::new(format!("validation did not finish: {e}")))?;
         Ok(Json(report))
     }
 }
