@@ -186,6 +186,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_for_listener(port: int, process: subprocess.Popen, seconds: float) -> bool:
+    """True once 127.0.0.1:`port` accepts connections; False when `process` exits or time runs out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
 def http_post(port: int, body: dict, headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
     """One HTTP/1.1 POST to /mcp (stdlib only)."""
     import http.client
@@ -219,15 +231,8 @@ def bench_wrk(binary: Path, workspace: Path, tool: str, args: dict, duration: in
         cwd=workspace,
     )
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError(f"HTTP server did not start: {(workspace / 'http-server.log').read_text()[-2000:]}")
-                time.sleep(0.02)
+        if not wait_for_listener(port, server, 15):
+            raise RuntimeError(f"HTTP server did not start: {(workspace / 'http-server.log').read_text()[-2000:]}")
         status, headers, _ = http_post(port, INITIALIZE, {})
         session = headers.get("mcp-session-id")
         assert status == 200 and session, (status, headers)
@@ -271,16 +276,21 @@ def bench_wrk(binary: Path, workspace: Path, tool: str, args: dict, duration: in
         log.close()
 
 
+def defined_functions(binary: Path) -> set[str]:
+    """The functions `binary` defines, by symbol name (nm)."""
+    listing = subprocess.run(["nm", "--defined-only", str(binary)], capture_output=True, text=True, check=True).stdout
+    return {parts[2] for parts in (row.split() for row in listing.splitlines()) if len(parts) == 3 and parts[1] in "tTwW"}
+
+
 def startup_order_coverage(binary: Path) -> str:
     """How much of crates/devops-mcp/startup.order the binary still defines: a stale list
     (new toolchain, Cargo.lock or features) leaves start-up code spread out and RSS higher."""
     order = REPO / "crates" / "devops-mcp" / "startup.order"
     wanted = {row.strip() for row in order.read_text().splitlines() if row.strip() and not row.startswith("#")}
     try:
-        listing = subprocess.run(["nm", "--defined-only", str(binary)], capture_output=True, text=True, check=True).stdout
+        defined = defined_functions(binary)
     except (OSError, subprocess.CalledProcessError):
         return "startup.order: cannot list the binary's symbols (nm)"
-    defined = {row.split()[-1] for row in listing.splitlines() if row.strip()}
     found = len(wanted & defined)
     hint = "" if found >= 0.9 * len(wanted) else "; regenerate it: python3 tests/bench/startup_order.py --binary ..."
     return f"startup.order: {found} of {len(wanted)} functions defined in this binary{hint}"

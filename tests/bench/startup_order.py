@@ -25,25 +25,18 @@ import argparse
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
+
+from bench import INITIALIZE, defined_functions, free_port, http_post, wait_for_listener
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 DEFAULT_OUT = REPO / "crates" / "devops-mcp" / "startup.order"
 
-PROTOCOL = "2025-11-25"
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 0,
-    "method": "initialize",
-    "params": {"protocolVersion": PROTOCOL, "capabilities": {}, "clientInfo": {"name": "startup-order", "version": "1"}},
-}
+PROTOCOL = INITIALIZE["params"]["protocolVersion"]
 #: What an agent does first on a fresh connection, ending with a cheap real tool call.
 FIRST_REQUESTS = [
     {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
@@ -77,36 +70,19 @@ def run_stdio(binary: Path, workspace: Path, out: Path) -> None:
     process.wait(timeout=120)
 
 
-def post(port: int, message: dict, session: str | None) -> tuple[str | None, str]:
-    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream", "Mcp-Protocol-Version": PROTOCOL}
-    if session:
-        headers["Mcp-Session-Id"] = session
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/mcp", data=json.dumps(message).encode(), headers=headers)
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return response.headers.get("mcp-session-id"), response.read().decode()
-
-
 def run_http(binary: Path, workspace: Path, out: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = callgrind(binary, workspace, out, ["serve", "--http", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the HTTP server did not start under valgrind")
-                time.sleep(0.2)
-        session, _ = post(port, INITIALIZE, None)
-        post(port, INITIALIZED, session)
+        if not wait_for_listener(port, process, 120):
+            raise RuntimeError("the HTTP server did not start under valgrind")
+        _, headers, _ = http_post(port, INITIALIZE, {})
+        session = {"Mcp-Session-Id": headers["mcp-session-id"], "Mcp-Protocol-Version": PROTOCOL}
+        http_post(port, INITIALIZED, session)
         for message in FIRST_REQUESTS:
-            _, body = post(port, message, session)
-            if '"result"' not in body:
-                raise RuntimeError(f"{message['method']} failed: {body[:300]}")
+            status, _, body = http_post(port, message, session)
+            if status != 200 or '"result"' not in body:
+                raise RuntimeError(f"{message['method']} failed: {status} {body[:300]}")
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=120)
@@ -120,11 +96,6 @@ def executed_functions(profile: Path) -> set[str]:
         if match:
             names.add(match.group(1).strip())
     return names
-
-
-def defined_functions(binary: Path) -> set[str]:
-    listing = subprocess.run(["nm", "--defined-only", str(binary)], capture_output=True, text=True, check=True).stdout
-    return {parts[2] for parts in (row.split() for row in listing.splitlines()) if len(parts) == 3 and parts[1] in "tTwW"}
 
 
 def main() -> int:
