@@ -59,6 +59,15 @@ pub(crate) struct RateLimitHeaders {
 }
 
 impl RateLimitHeaders {
+    /// The rate-limit headers of an answer; `header` looks one up by name.
+    pub(crate) fn read(header: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            retry_after: header("retry-after"),
+            remaining: header("x-ratelimit-remaining"),
+            reset: header("x-ratelimit-reset"),
+        }
+    }
+
     /// How long to wait when the answer is a rate limit: `Retry-After`, else
     /// until `x-ratelimit-reset`, else the minute GitHub asks for.
     pub(crate) fn wait(&self, status: u16, now: i64) -> Option<Duration> {

@@ -809,11 +809,7 @@ impl Api<'_> {
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned)
             };
-            let limit = RateLimitHeaders {
-                retry_after: header("retry-after"),
-                remaining: header("x-ratelimit-remaining"),
-                reset: header("x-ratelimit-reset"),
-            };
+            let limit = RateLimitHeaders::read(header);
             let scopes = header("x-oauth-scopes");
             let link = header("link");
             let body = self

@@ -734,11 +734,7 @@ impl Lookup<'_> {
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned)
             };
-            let limit = RateLimitHeaders {
-                retry_after: header("retry-after"),
-                remaining: header("x-ratelimit-remaining"),
-                reset: header("x-ratelimit-reset"),
-            };
+            let limit = RateLimitHeaders::read(header);
             let link = header("link");
             let location = header("location");
             let body = self
