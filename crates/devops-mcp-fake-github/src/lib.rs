@@ -86,6 +86,15 @@ impl FakeGithub {
         node_modules.join(DESCRIPTION_IN_NODE_MODULES)
     }
 
+    /// Where the project's test setup (`bash tests/setup.sh`) installs the description:
+    /// under `$DEVOPS_MCP_TOOLS` when that is set, else in the workspace's `.tools`.
+    pub fn installed_description() -> PathBuf {
+        let tools = std::env::var_os("DEVOPS_MCP_TOOLS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.tools")));
+        Self::description_path(&tools.join("node/node_modules"))
+    }
+
     /// Load the description at `description` (once per process) and serve.
     pub async fn start(description: impl AsRef<Path>) -> Result<Self, Error> {
         let description = openapi::load(description.as_ref())?;

@@ -2,7 +2,6 @@
 //! serve what it models within the contract, page with `Link` headers, and
 //! behave like GitHub on scopes, rate limits and Actions secrets.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -14,21 +13,10 @@ use serde_json::{Value, json};
 
 const TOKEN: &str = "ghp_test";
 
-fn description() -> PathBuf {
-    let tools = std::env::var_os("DEVOPS_MCP_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.tools")));
-    let path = FakeGithub::description_path(&tools.join("node/node_modules"));
-    assert!(
-        path.is_file(),
-        "GitHub's OpenAPI description is missing at {}; run `bash tests/setup.sh`",
-        path.display()
-    );
-    path
-}
-
 async fn fake() -> FakeGithub {
-    let fake = FakeGithub::start(description()).await.expect("fake");
+    let fake = FakeGithub::start(FakeGithub::installed_description())
+        .await
+        .expect("fake");
     fake.add_repository("octo", "app", Repository::new().environment("production"));
     fake.add_token(
         TOKEN,

@@ -3,7 +3,6 @@
 //! official OpenAPI description. Every test ends with zero contract
 //! violations.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use devops_mcp_fake_github::{FakeGithub, RateLimit, Release, Repository, TagKind, Token};
@@ -16,23 +15,12 @@ const TOKEN: &str = "ghp_no_scopes";
 const TODAY: &str = "2027-01-15";
 const HEADER: &str = "# Test lock table.\n#\n# Kept across refreshes.";
 
-fn description() -> PathBuf {
-    let tools = std::env::var_os("DEVOPS_MCP_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.tools")));
-    let path = FakeGithub::description_path(&tools.join("node/node_modules"));
-    assert!(
-        path.is_file(),
-        "GitHub's OpenAPI description is missing at {}; run `bash tests/setup.sh`",
-        path.display()
-    );
-    path
-}
-
 /// A fake with a token that has no scopes at all: reading public
 /// repositories needs none.
 async fn fake() -> FakeGithub {
-    let fake = FakeGithub::start(description()).await.expect("fake GitHub");
+    let fake = FakeGithub::start(FakeGithub::installed_description())
+        .await
+        .expect("fake GitHub");
     fake.add_token(TOKEN, Token::classic("octo", &[]));
     fake
 }

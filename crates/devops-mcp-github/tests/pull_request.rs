@@ -3,7 +3,6 @@
 //! OpenAPI description (`@octokit/openapi`). Every test ends with zero
 //! contract violations.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use devops_mcp_fake_github::{
@@ -18,24 +17,12 @@ const OWNER: &str = "octo";
 const REPO: &str = "app";
 const TOKEN: &str = "ghp_full";
 
-/// The description from the pinned npm package, installed by `tests/setup.sh`.
-fn description() -> PathBuf {
-    let tools = std::env::var_os("DEVOPS_MCP_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.tools")));
-    let path = FakeGithub::description_path(&tools.join("node/node_modules"));
-    assert!(
-        path.is_file(),
-        "GitHub's OpenAPI description is missing at {}; run `bash tests/setup.sh`",
-        path.display()
-    );
-    path
-}
-
 /// A fake with `octo/app` (default branch `trunk`, so defaults are really
 /// read) and a classic token with `repo` and `workflow`.
 async fn fake() -> FakeGithub {
-    let fake = FakeGithub::start(description()).await.expect("fake GitHub");
+    let fake = FakeGithub::start(FakeGithub::installed_description())
+        .await
+        .expect("fake GitHub");
     fake.add_repository(
         OWNER,
         REPO,
