@@ -214,7 +214,7 @@ pub(super) async fn check_mcp_request(
             "invalid request: the body is JSON but not a JSON-RPC message (or batch) this server accepts",
         );
     }
-    response
+    super::quick_reply::coalesce(response).await
 }
 
 /// The body, when it is at most `limit` bytes. A longer one is read on and

@@ -6,6 +6,7 @@
 mod auth;
 mod guard;
 mod legacy_sse;
+mod quick_reply;
 mod stateless_cancel;
 
 use std::net::SocketAddr;
