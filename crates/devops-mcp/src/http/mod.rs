@@ -78,11 +78,11 @@ pub fn router(server: DevopsServer, config: HttpConfig, shutdown: CancellationTo
         .with_cancellation_token(shutdown.child_token());
     let factory_server = server.clone();
     let sessions = Arc::new(LocalSessionManager::default());
-    let streamable = StreamableHttpService::new(
+    let streamable = SharedStreamable(Arc::new(StreamableHttpService::new(
         move || Ok(factory_server.session()),
         Arc::clone(&sessions),
         streamable_config,
-    );
+    )));
 
     let stateless_calls = server.stateless_calls();
     let state = Arc::new(HttpState {
@@ -139,6 +139,30 @@ pub fn router(server: DevopsServer, config: HttpConfig, shutdown: CancellationTo
             guard::rate_limit,
         ))
         .with_state(state)
+}
+
+/// rmcp's Streamable HTTP service behind an `Arc`. axum clones a route's
+/// service for every request, and a clone of rmcp's copies its whole
+/// configuration, host and origin lists included.
+#[derive(Clone)]
+struct SharedStreamable(Arc<StreamableHttpService<DevopsServer, LocalSessionManager>>);
+
+impl tower::Service<axum::extract::Request> for SharedStreamable {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        let service = Arc::clone(&self.0);
+        Box::pin(async move { Ok(service.handle(request).await.map(axum::body::Body::new)) })
+    }
 }
 
 /// Listen on `config.bind` until `shutdown` is cancelled, then let in-flight
