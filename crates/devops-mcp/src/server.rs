@@ -349,10 +349,19 @@ fn build_tools(
         }
     }
 
+    // rmcp caches every schema it generates in thread-locals of the calling
+    // thread, beside the copy each tool keeps: generated on a short-lived
+    // thread, those cached copies are freed when it ends, instead of living
+    // as long as the main thread.
+    let routers: Vec<ToolRouter<DevopsServer>> = std::thread::scope(|scope| {
+        scope
+            .spawn(|| tools::ALL.iter().map(|entry| (entry.router)()).collect())
+            .join()
+    })
+    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     let mut router = ToolRouter::new();
     let mut hidden = BTreeMap::new();
-    for entry in tools::ALL {
-        let mut tool_router = (entry.router)();
+    for (entry, mut tool_router) in tools::ALL.iter().zip(routers) {
         let read_only = tool_router
             .get(entry.name)
             .and_then(|tool| tool.annotations.as_ref())
