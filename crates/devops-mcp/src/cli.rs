@@ -25,6 +25,11 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// The log filter when neither RUST_LOG nor --log-level is given. rmcp's own
+/// info lines and spans (a Debug dump of every client and notification) are
+/// its internals; the server logs the session start itself.
+pub const DEFAULT_LOG_LEVEL: &str = "info,rmcp=warn";
+
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Configuration file (default: devops-mcp.toml in the workspace, when present).
@@ -83,7 +88,7 @@ pub struct GlobalArgs {
         long,
         global = true,
         env = "DEVOPS_MCP_LOG_LEVEL",
-        default_value = "info",
+        default_value = DEFAULT_LOG_LEVEL,
         value_name = "LEVEL"
     )]
     pub log_level: String,

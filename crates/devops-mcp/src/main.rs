@@ -46,7 +46,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // One-shot commands print their answer; routine INFO lines would bury it.
     let serving = matches!(&cli.command, None | Some(Command::Serve(_)));
-    let level = if !serving && cli.global.log_level == "info" {
+    let level = if !serving && cli.global.log_level == devops_mcp::cli::DEFAULT_LOG_LEVEL {
         "warn"
     } else {
         cli.global.log_level.as_str()
