@@ -6,7 +6,9 @@
 //! `param` keyword read as `var` (padded to the same width, so columns stay exact), and those
 //! declarations become parameter assignments again afterwards.
 
-use tree_sitter::{Node, Parser};
+use std::cell::RefCell;
+
+use tree_sitter::{Node, Parser, Tree};
 
 use super::ast::{Builder, FileAst, FileKind, LineIndex};
 use super::{Sink, SourceFile, kind_of};
@@ -23,13 +25,7 @@ pub(crate) fn parse(file: &SourceFile, sink: &mut Sink) -> FileAst {
         FileKind::BicepParam => rewrite_params(&file.content),
     };
     let lines = LineIndex::new(&text);
-    let mut parser = Parser::new();
-    let language: tree_sitter::Language = tree_sitter_bicep::LANGUAGE.into();
-    let tree = parser
-        .set_language(&language)
-        .ok()
-        .and_then(|()| parser.parse(&text, None));
-    let Some(tree) = tree else {
+    let Some(tree) = parse_tree(&text) else {
         sink.add(
             &file.path,
             super::ast::Span {
@@ -71,6 +67,32 @@ pub(crate) fn parse(file: &SourceFile, sink: &mut Sink) -> FileAst {
             .collect();
     }
     ast
+}
+
+thread_local! {
+    /// One parser per thread, reused: a new one costs a dozen allocations and the
+    /// language set-up, which for a small template is a fair part of its validation.
+    static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+}
+
+/// The tree-sitter tree of `text`, `None` when the parser gives up.
+fn parse_tree(text: &str) -> Option<Tree> {
+    // Taken out of the cell while parsing, so a nested call (there is none today)
+    // would build its own parser instead of panicking on the borrow.
+    let cached = PARSER.with(|cell| cell.borrow_mut().take());
+    let mut parser = match cached {
+        Some(parser) => parser,
+        None => {
+            let mut parser = Parser::new();
+            let language: tree_sitter::Language = tree_sitter_bicep::LANGUAGE.into();
+            parser.set_language(&language).ok()?;
+            parser
+        }
+    };
+    parser.reset();
+    let tree = parser.parse(text, None);
+    PARSER.with(|cell| *cell.borrow_mut() = Some(parser));
+    tree
 }
 
 /// Rewrites statement-leading `param` to `var  ` and returns the lines changed.
