@@ -172,7 +172,11 @@ pub(super) async fn check_mcp_request(
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.to_ascii_lowercase().starts_with("application/json"));
+        .is_some_and(|value| {
+            value
+                .get(.."application/json".len())
+                .is_some_and(|prefix| prefix.eq_ignore_ascii_case("application/json"))
+        });
     if !json_body {
         return next.run(request).await;
     }
