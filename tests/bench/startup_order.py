@@ -55,7 +55,7 @@ FIRST_REQUESTS = [
     },
 ]
 INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
-#: A typical workspace configuration (the README's example, without a fixed port).
+#: A typical workspace configuration: the README's example without its fixed port, plus the rate limit.
 WORKSPACE_CONFIG = """\
 [http]
 allowed_origins = ["https://devbox.example.com:443"]
