@@ -172,23 +172,17 @@ impl DevopsServer {
             .clone()
     }
 
-    /// The type data if a first use has loaded it (`Some(None)`: none installed).
-    pub(crate) fn loaded_bicep_types(
-        &self,
-    ) -> Option<Option<Arc<devops_mcp_azure::bicep::TypeIndex>>> {
-        self.shared.bicep_types.get().cloned()
-    }
-
     /// The type data, loaded by `load` on a blocking thread the first time. Calls that
     /// arrive during that load wait for it rather than each taking a thread of their own.
     pub(crate) async fn cached_bicep_types(
         &self,
-        load: impl FnOnce() -> Option<devops_mcp_azure::bicep::TypeIndex> + Send + 'static,
+        load: impl FnOnce(&Config) -> Option<devops_mcp_azure::bicep::TypeIndex> + Send + 'static,
     ) -> Option<Arc<devops_mcp_azure::bicep::TypeIndex>> {
         self.shared
             .bicep_types
             .get_or_init(|| async {
-                tokio::task::spawn_blocking(move || load().map(Arc::new))
+                let shared = Arc::clone(&self.shared);
+                tokio::task::spawn_blocking(move || load(&shared.config).map(Arc::new))
                     .await
                     .ok()
                     .flatten()
@@ -796,7 +790,7 @@ mod tests {
             let loads = Arc::clone(&loads);
             tokio::spawn(async move {
                 server
-                    .cached_bicep_types(move || {
+                    .cached_bicep_types(move |_| {
                         loads.fetch_add(1, Ordering::SeqCst);
                         std::thread::sleep(std::time::Duration::from_millis(50));
                         None
@@ -808,6 +802,6 @@ mod tests {
             assert!(call.expect("call finishes").is_none());
         }
         assert_eq!(loads.load(Ordering::SeqCst), 1);
-        assert!(matches!(server.loaded_bicep_types(), Some(None)));
+        assert!(matches!(server.shared.bicep_types.get(), Some(None)));
     }
 }

@@ -88,11 +88,8 @@ impl DevopsServer {
     /// The resource type data, loaded once (off the async threads); `None`
     /// when none is installed, and the reports then say types were not checked.
     pub(crate) async fn bicep_types(&self) -> Option<Arc<TypeIndex>> {
-        if let Some(loaded) = self.loaded_bicep_types() {
-            return loaded;
-        }
-        let dir = crate::data::bicep_types_dir(self.config());
-        self.cached_bicep_types(move || {
+        self.cached_bicep_types(|config| {
+            let dir = crate::data::bicep_types_dir(config);
             if !dir.join("index.json").is_file() {
                 return None;
             }
