@@ -3,25 +3,18 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
 use super::HttpState;
 
-/// Refuse requests without the configured bearer token (when one is configured).
-pub(super) async fn require_bearer(
-    State(state): State<Arc<HttpState>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let Some(expected) = &state.config.auth_token else {
-        return next.run(request).await;
-    };
-    let presented = request
-        .headers()
+/// The `401` for a request without the configured bearer token; `None` when
+/// the token is right or none is configured.
+pub(super) fn bearer_refusal(state: &HttpState, headers: &HeaderMap) -> Option<Response> {
+    let expected = state.config.auth_token.as_ref()?;
+    let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| {
@@ -33,11 +26,11 @@ pub(super) async fn require_bearer(
     let valid = presented
         .is_some_and(|token| bool::from(token.as_bytes().ct_eq(expected.expose().as_bytes())));
     if valid {
-        return next.run(request).await;
+        return None;
     }
     let metadata_url = format!(
         "{}/.well-known/oauth-protected-resource/mcp",
-        base_url(request.headers())
+        base_url(headers)
     );
     let error = if presented.is_some() {
         ", error=\"invalid_token\""
@@ -59,7 +52,7 @@ pub(super) async fn require_bearer(
             .headers_mut()
             .insert(header::WWW_AUTHENTICATE, value);
     }
-    response
+    Some(response)
 }
 
 /// `GET /.well-known/oauth-protected-resource[/mcp]`.

@@ -74,11 +74,8 @@ impl RateLimiter {
     }
 }
 
-pub(super) async fn rate_limit(
-    State(state): State<Arc<HttpState>>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// The `429` for a client over its rate limit; `None` when it may go on.
+pub(super) fn rate_limit_refusal(state: &HttpState, request: &Request) -> Option<Response> {
     let client = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -86,41 +83,34 @@ pub(super) async fn rate_limit(
     // The limit protects a server exposed to a network; the local agent on
     // loopback is the user themself and must not be throttled.
     if client.is_loopback() {
-        return next.run(request).await;
+        return None;
     }
-    match state.limiter.check(client) {
-        Ok(()) => next.run(request).await,
-        Err(wait) => {
-            let mut response = (
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate limit exceeded; retry after the number of seconds in Retry-After",
-            )
-                .into_response();
-            let seconds = wait.as_secs().max(1).to_string();
-            if let Ok(value) = HeaderValue::from_str(&seconds) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            response
-        }
+    let wait = state.limiter.check(client).err()?;
+    let mut response = (
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate limit exceeded; retry after the number of seconds in Retry-After",
+    )
+        .into_response();
+    let seconds = wait.as_secs().max(1).to_string();
+    if let Ok(value) = HeaderValue::from_str(&seconds) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
+    Some(response)
 }
 
-/// Bound the time to the response head. Streams (SSE bodies) are not cut:
-/// a long tool call answers through its stream, which is not timed here.
-pub(super) async fn timeout(
-    State(state): State<Arc<HttpState>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let limit = Duration::from_secs(state.config.request_timeout_secs.max(1));
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => (
-            StatusCode::GATEWAY_TIMEOUT,
-            "the request took longer than the server's request timeout",
-        )
-            .into_response(),
-    }
+/// How long a request may take to its response head. Streams (SSE bodies)
+/// are not cut: a long tool call answers through its stream, not timed here.
+pub(super) fn request_timeout(state: &HttpState) -> Duration {
+    Duration::from_secs(state.config.request_timeout_secs.max(1))
+}
+
+/// The `504` for a request that took longer than [`request_timeout`].
+pub(super) fn timeout_response() -> Response {
+    (
+        StatusCode::GATEWAY_TIMEOUT,
+        "the request took longer than the server's request timeout",
+    )
+        .into_response()
 }
 
 /// What the `/mcp` guard needs: the session table and the body limit.
@@ -143,14 +133,18 @@ fn jsonrpc_error(status: StatusCode, code: i32, message: &str) -> Response {
         .into_response()
 }
 
-/// Protocol errors rmcp's Streamable HTTP answers loosely: malformed JSON
-/// gets `400` with `-32700` (not `415`), JSON that is no JSON-RPC message
-/// gets `400` with `-32600`, and `DELETE` of an unknown session gets `404`.
-pub(super) async fn check_mcp_request(
-    State(guard): State<Arc<McpGuard>>,
+/// `rmcp`'s answer to `request`, with the protocol errors it answers
+/// loosely made exact: malformed JSON gets `400` with `-32700` (not `415`),
+/// JSON that is no JSON-RPC message gets `400` with `-32600`, and `DELETE`
+/// of an unknown session gets `404`.
+pub(super) async fn check_mcp_request<F>(
+    guard: &McpGuard,
     request: Request,
-    next: Next,
-) -> Response {
+    rmcp: impl FnOnce(Request) -> F,
+) -> Response
+where
+    F: Future<Output = Response>,
+{
     use rmcp::transport::streamable_http_server::session::SessionManager;
     if request.method() == Method::DELETE {
         let id = request
@@ -163,10 +157,10 @@ pub(super) async fn check_mcp_request(
         {
             return (StatusCode::NOT_FOUND, "unknown or closed session").into_response();
         }
-        return next.run(request).await;
+        return rmcp(request).await;
     }
     if request.method() != Method::POST {
-        return next.run(request).await;
+        return rmcp(request).await;
     }
     let json_body = request
         .headers()
@@ -178,7 +172,7 @@ pub(super) async fn check_mcp_request(
                 .is_some_and(|prefix| prefix.eq_ignore_ascii_case("application/json"))
         });
     if !json_body {
-        return next.run(request).await;
+        return rmcp(request).await;
     }
     let (parts, body) = request.into_parts();
     let bytes = match read_body_or_drain(body, guard.max_body_bytes).await {
@@ -207,9 +201,7 @@ pub(super) async fn check_mcp_request(
             }
         }
     }
-    let response = next
-        .run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-        .await;
+    let response = rmcp(Request::from_parts(parts, axum::body::Body::from(bytes))).await;
     if response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
         // The body was JSON, so rmcp refused the message shape, not the media type.
         return jsonrpc_error(
