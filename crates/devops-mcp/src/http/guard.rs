@@ -162,15 +162,12 @@ where
     if request.method() != Method::POST {
         return rmcp(request).await;
     }
+    const JSON: &[u8] = b"application/json";
     let json_body = request
         .headers()
         .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| {
-            value
-                .get(.."application/json".len())
-                .is_some_and(|prefix| prefix.eq_ignore_ascii_case("application/json"))
-        });
+        .and_then(|value| value.as_bytes().get(..JSON.len()))
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(JSON));
     if !json_body {
         return rmcp(request).await;
     }
